@@ -1,0 +1,59 @@
+"""The application factory, used by the server, the CLI and every test."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from . import health, openapi
+from .appkeys import COMMENTS, REDIS, SCREENING, SCRIPTS, SESSIONS, SETTINGS, USERS
+from .auth import handlers as auth_handlers
+from .auth.sessions import SessionStore
+from .auth.users import UserStore
+from .comments import handlers as comment_handlers
+from .comments.intake import LetThrough
+from .comments.store import CommentStore
+from .http.errors import setup_errors
+from .http.requests import setup_requests
+from .http.security import setup_security
+from .settings import Settings
+from .store.client import Scripts, connect
+from .store.keys import Keys
+
+
+async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Open the pool on the serving loop and close it after; everything over Redis is built
+    here so that nothing loop-bound exists at import time."""
+    settings = app[SETTINGS]
+    client = connect(settings.redis)
+    keys = Keys(settings.redis.key_prefix)
+    scripts = Scripts(client)
+    app[REDIS] = client
+    app[SCRIPTS] = scripts
+    app[USERS] = UserStore(client, keys)
+    app[SESSIONS] = SessionStore(client, keys, settings.sessions.ttl_seconds)
+    app[COMMENTS] = CommentStore(client, keys, scripts)
+    try:
+        yield
+    finally:
+        # Shielded so that a cancelled shutdown still returns the connections.
+        await asyncio.shield(client.aclose())
+
+
+def create_app(settings: Settings) -> web.Application:
+    if not settings.redis.url:
+        raise ValueError("redis.url is empty: `serve` starts an embedded Redis and sets it")
+    app = web.Application(client_max_size=settings.server.max_body_bytes)
+    app[SETTINGS] = settings
+    app[SCREENING] = LetThrough()
+    setup_requests(app)
+    setup_security(app, settings)
+    setup_errors(app, settings)
+    app.cleanup_ctx.append(redis_ctx)
+    health.setup_routes(app)
+    openapi.setup_routes(app)
+    auth_handlers.setup_routes(app)
+    comment_handlers.setup_routes(app)
+    return app

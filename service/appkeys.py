@@ -1,0 +1,20 @@
+"""Typed application keys: everything the app holds, in one place."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from .auth.sessions import SessionStore
+from .auth.users import UserStore
+from .comments.intake import Screening
+from .comments.store import CommentStore
+from .settings import Settings
+from .store.client import Redis, Scripts
+
+SETTINGS = web.AppKey("settings", Settings)
+REDIS = web.AppKey("redis", Redis)
+SCRIPTS = web.AppKey("scripts", Scripts)
+USERS = web.AppKey("users", UserStore)
+SESSIONS = web.AppKey("sessions", SessionStore)
+COMMENTS = web.AppKey("comments", CommentStore)
+SCREENING = web.AppKey("screening", Screening)

@@ -1,0 +1,1 @@
+"""Readers: users, server-side sessions, and (in `oauth`) social login."""

@@ -1,0 +1,135 @@
+"""`python -m service` / `standards-desk`: serve, check-config, dev-token, openapi."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from aiohttp import web
+
+from .logs import setup_logging
+from .settings import Settings, SettingsError, load_settings
+from .store.embedded import EmbeddedRedis, EmbeddedRedisError, redis_url_for
+
+log = logging.getLogger("service")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, object] = {}
+    if getattr(args, "host", None):
+        overrides["server.host"] = args.host
+    if getattr(args, "port", None):
+        overrides["server.port"] = args.port
+    return load_settings(args.config, overrides=overrides)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .app import create_app
+
+    settings = _settings(args)
+    setup_logging()
+    embedded: EmbeddedRedis | None = None
+    if not settings.redis.url:
+        embedded = EmbeddedRedis(settings.redis.data_dir)
+        embedded.start()
+        log.info(
+            "embedded redis", extra={"socket": str(embedded.socket_path), "owned": embedded.owned}
+        )
+        settings = settings.replace(**{"redis.url": embedded.url})
+    try:
+        web.run_app(
+            create_app(settings),
+            host=settings.server.host,
+            port=settings.server.port,
+            access_log=None,
+            print=lambda text: log.info(text.strip()),
+            shutdown_timeout=10,
+        )
+    finally:
+        if embedded is not None:
+            embedded.stop()  # last, after every connection to it is closed
+    return 0
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    print(f"configuration is valid (env={settings.env})")
+    return 0
+
+
+def cmd_dev_token(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if not settings.development:
+        print("dev-token is refused unless env is development", file=sys.stderr)
+        return 2
+    name: str = args.name
+
+    async def run(url: str) -> str:
+        from .auth.sessions import SessionStore
+        from .auth.users import UserStore
+        from .store.client import connect
+        from .store.keys import Keys
+
+        client = connect(settings.redis, url)
+        try:
+            keys = Keys(settings.redis.key_prefix)
+            user = await UserStore(client, keys).upsert("dev", name, name)
+            token, _ = await SessionStore(client, keys, settings.sessions.ttl_seconds).create(
+                user.id
+            )
+            return token
+        finally:
+            await client.aclose()
+
+    with redis_url_for(settings.redis.url, settings.redis.data_dir) as url:
+        print(asyncio.run(run(url)))
+    return 0
+
+
+def cmd_openapi(args: argparse.Namespace) -> int:
+    from .openapi import dumps
+
+    sys.stdout.buffer.write(dumps())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="standards-desk", description="Standards Desk comment moderation service."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def command(
+        name: str, run: Callable[[argparse.Namespace], int], help: str
+    ) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        p.add_argument("--config", type=Path, help="a TOML file over config/default.toml")
+        p.set_defaults(run=run)
+        return p
+
+    serve = command("serve", cmd_serve, "Serve the API, the widget and the pages.")
+    serve.add_argument("--host", help="address to listen on (server.host)")
+    serve.add_argument("--port", type=int, help="port to listen on (server.port)")
+    command("check-config", cmd_check_config, "Validate the settings without serving.")
+    token = command(
+        "dev-token", cmd_dev_token, "Create a reader and print a bearer token (development only)."
+    )
+    token.add_argument("name", help="the reader's display name")
+    command("openapi", cmd_openapi, "Print the OpenAPI document.")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except EmbeddedRedisError as exc:
+        print(f"embedded redis: {exc}", file=sys.stderr)
+        return 1

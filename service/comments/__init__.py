@@ -1,0 +1,1 @@
+"""Comments: length, ids, storage on Redis, intake and reading."""

@@ -1,0 +1,59 @@
+"""Comment ids: a ULID (time-ordered, so a lexical sort is a time sort) followed by the article's
+shard in two base-32 digits, so any worker can find a comment's Redis slot from its id alone."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import secrets
+import time
+
+from ..store.keys import SHARDS
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+COMMENT_ID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}[0-9A-HJKMNP-TV-Z]{2}$")
+ARTICLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+def _base32(value: int, length: int) -> str:
+    out = []
+    for _ in range(length):
+        out.append(_CROCKFORD[value & 31])
+        value >>= 5
+    return "".join(reversed(out))
+
+
+def new_comment_id(shard: int, now_ms: int | None = None) -> str:
+    now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+    ulid = (now_ms << 80) | secrets.randbits(80)
+    return _base32(ulid, 26) + _base32(shard, 2)
+
+
+def shard_of_comment(comment_id: str) -> int | None:
+    if not COMMENT_ID.match(comment_id):
+        return None
+    shard = _CROCKFORD.index(comment_id[26]) * 32 + _CROCKFORD.index(comment_id[27])
+    return shard if shard < SHARDS else None
+
+
+def created_ms(comment_id: str) -> int:
+    value = 0
+    for ch in comment_id[:10]:
+        value = value * 32 + _CROCKFORD.index(ch)
+    return value
+
+
+def encode_cursor(comment_id: str) -> str:
+    return base64.urlsafe_b64encode(comment_id.encode("ascii")).decode("ascii").rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str | None:
+    """The comment id inside an opaque cursor, or None when it is not one of ours."""
+    if not 1 <= len(cursor) <= 64 or not cursor.isascii():
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+    except (binascii.Error, ValueError):
+        return None
+    return raw if COMMENT_ID.match(raw) else None

@@ -1,0 +1,91 @@
+"""A comment as stored and as shown."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+STATUSES = ("pending", "approved", "rejected", "withheld")
+
+# Short hash field names keep a stored comment small (docs/data-model.md).
+FIELDS = ("id", "a", "u", "n", "v", "b", "s", "t", "r", "h")
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: str
+    article_id: str
+    author_id: str
+    author_name: str
+    author_avatar: str
+    body: str
+    status: str
+    created_at: int  # ms since the epoch
+    reasons: list[dict[str, Any]] = field(default_factory=list)  # shown to the writer
+    hits: list[dict[str, Any]] = field(default_factory=list)  # shown to moderators
+
+    def to_hash(self) -> dict[str, str]:
+        data = {
+            "id": self.id,
+            "a": self.article_id,
+            "u": self.author_id,
+            "n": self.author_name,
+            "v": self.author_avatar,
+            "b": self.body,
+            "s": self.status,
+            "t": str(self.created_at),
+        }
+        if self.reasons:
+            data["r"] = orjson.dumps(self.reasons).decode()
+        if self.hits:
+            data["h"] = orjson.dumps(self.hits).decode()
+        return data
+
+    @classmethod
+    def from_values(cls, values: list[Any]) -> Comment | None:
+        """From HMGET of FIELDS (None when the hash is gone)."""
+        data = dict(zip(FIELDS, values, strict=True))
+        return cls.from_hash(data) if data.get("id") else None
+
+    @classmethod
+    def from_hash(cls, data: dict[str, Any]) -> Comment:
+        def text(name: str) -> str:
+            value = data.get(name)
+            return value.decode("utf-8") if isinstance(value, bytes) else (value or "")
+
+        return cls(
+            id=text("id"),
+            article_id=text("a"),
+            author_id=text("u"),
+            author_name=text("n"),
+            author_avatar=text("v"),
+            body=text("b"),
+            status=text("s"),
+            created_at=int(text("t") or 0),
+            reasons=orjson.loads(text("r")) if text("r") else [],
+            hits=orjson.loads(text("h")) if text("h") else [],
+        )
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "article_id": self.article_id,
+            "body": self.body,
+            "created_at": iso(self.created_at),
+            "author": {
+                "id": self.author_id,
+                "name": self.author_name,
+                "avatar_url": self.author_avatar,
+            },
+        }
+
+    def for_author(self) -> dict[str, Any]:
+        return {**self.public(), "status": self.status, "reasons": self.reasons}
+
+
+def iso(ms: int) -> str:
+    moment = dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")

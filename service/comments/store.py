@@ -1,0 +1,120 @@
+"""Comments on Redis: the atomic store-and-queue step and the reading paths."""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+from typing import Any
+
+from ..store.client import Redis, Scripts, decode
+from ..store.keys import SHARDS, Keys, shard_of
+from .ids import shard_of_comment
+from .model import FIELDS, Comment
+
+
+@dataclass(frozen=True)
+class Stored:
+    comment: Comment
+    replayed: bool  # an Idempotency-Key matched an earlier request
+    fingerprint: str  # of the earlier request when replayed
+
+
+@dataclass(frozen=True)
+class Page:
+    comments: list[Comment]
+    next_id: str | None  # the last id of this page when there is another
+    total: int | None = None
+
+
+class CommentStore:
+    def __init__(self, redis: Redis, keys: Keys, scripts: Scripts) -> None:
+        self.redis = redis
+        self.keys = keys
+        self.scripts = scripts
+
+    async def create(
+        self,
+        comment: Comment,
+        *,
+        queue_view: str | None,
+        publish: bool,
+        idempotency_digest: str | None,
+        fingerprint: str,
+        idempotency_ttl: int,
+    ) -> Stored:
+        """Store the comment and enter it in `queue_view` in one atomic script, or return the
+        comment an earlier request with the same idempotency key created."""
+        shard = shard_of(comment.article_id)
+        k = self.keys
+        idem_key = k.idempotency(shard, comment.author_id, idempotency_digest or "-")
+        args: list[Any] = [
+            comment.id,
+            fingerprint if idempotency_digest else "",
+            idempotency_ttl,
+            queue_view or "",
+            "1" if publish else "0",
+        ]
+        for name, value in comment.to_hash().items():
+            args += [name, value]
+        result = await self.scripts.intake(
+            keys=[
+                k.shard(shard),
+                k.comment(shard, comment.id),
+                k.queue(shard, queue_view or "pending"),
+                k.author_index(shard, comment.author_id),
+                idem_key,
+                k.article_public(shard, comment.article_id),
+                k.article_meta(shard, comment.article_id),
+            ],
+            args=args,
+        )
+        if result[0] == b"new":
+            return Stored(comment, replayed=False, fingerprint=fingerprint)
+        flat = result[2]
+        earlier = Comment.from_hash({decode(flat[i]): flat[i + 1] for i in range(0, len(flat), 2)})
+        return Stored(earlier, replayed=True, fingerprint=decode(result[1]))
+
+    async def get(self, comment_id: str) -> Comment | None:
+        shard = shard_of_comment(comment_id)
+        if shard is None:
+            return None
+        values = await self.redis.hmget(self.keys.comment(shard, comment_id), list(FIELDS))
+        return Comment.from_values(values)
+
+    async def public_page(self, article_id: str, before_id: str | None, limit: int) -> Page:
+        """Approved comments of an article, newest first, strictly older than `before_id`.
+
+        Ids sort by creation time, so a cursor holding the last id shown stays correct however
+        many comments arrive or are approved meanwhile."""
+        shard = shard_of(article_id)
+        result = await self.scripts.page(
+            keys=[self.keys.shard(shard), self.keys.article_public(shard, article_id)],
+            args=[f"({before_id}" if before_id else "+", limit + 1, *FIELDS],
+        )
+        comments = [c for c in (Comment.from_values(v) for v in result[1:]) if c is not None]
+        return _page(comments, limit, total=int(result[0]))
+
+    async def author_page(self, author_id: str, before_id: str | None, limit: int) -> Page:
+        """A reader's own comments of any status, newest first, across all shards."""
+        upper = f"({before_id}" if before_id else "+"
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for shard in range(SHARDS):
+                pipe.zrevrangebylex(
+                    self.keys.author_index(shard, author_id), upper, "-", start=0, num=limit + 1
+                )
+            per_shard = await pipe.execute()
+        ids = heapq.nlargest(limit + 1, (decode(i) for ids in per_shard for i in ids))
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for comment_id in ids:
+                owner = shard_of_comment(comment_id)
+                assert owner is not None, comment_id
+                pipe.hmget(self.keys.comment(owner, comment_id), list(FIELDS))
+            rows = await pipe.execute()
+        comments = [c for c in (Comment.from_values(v) for v in rows) if c is not None]
+        return _page(comments, limit)
+
+
+def _page(comments: list[Comment], limit: int, total: int | None = None) -> Page:
+    more = len(comments) > limit
+    comments = comments[:limit]
+    return Page(comments, comments[-1].id if more and comments else None, total)

@@ -1,0 +1,82 @@
+"""The one place where exceptions become HTTP answers, all in the same JSON shape."""
+
+from __future__ import annotations
+
+import logging
+
+import orjson
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from ..errors import (
+    InternalError,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    ServiceError,
+    ServiceUnavailable,
+)
+from ..settings import Settings
+from ..store.client import UNAVAILABLE_ERRORS
+
+log = logging.getLogger("service.http")
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    411: "length_required",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "unprocessable",
+    429: "rate_limited",
+}
+
+
+def error_response(error: ServiceError) -> web.Response:
+    response = web.Response(
+        body=orjson.dumps(error.to_dict()),
+        status=error.status,
+        content_type="application/json",
+        headers=error.headers,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _from_http(exc: web.HTTPException, max_bytes: int) -> ServiceError:
+    if isinstance(exc, web.HTTPNotFound):
+        return NotFound()
+    if isinstance(exc, web.HTTPMethodNotAllowed):
+        return MethodNotAllowed(allowed=sorted(exc.allowed_methods))
+    if isinstance(exc, web.HTTPRequestEntityTooLarge):
+        return PayloadTooLarge(max_bytes=max_bytes)
+    error = ServiceError(exc.reason, code=_HTTP_CODES.get(exc.status, f"http_{exc.status}"))
+    error.status = exc.status  # type: ignore[misc]
+    return error
+
+
+def setup_errors(app: web.Application, settings: Settings) -> None:
+    retry_after = settings.redis.retry_after
+
+    @web.middleware
+    async def errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except ServiceError as exc:
+            return error_response(exc)
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            return error_response(_from_http(exc, settings.server.max_body_bytes))
+        except UNAVAILABLE_ERRORS as exc:
+            log.warning("redis unavailable", extra={"error": type(exc).__name__})
+            return error_response(ServiceUnavailable(retry_after=retry_after))
+        except Exception:
+            log.exception("unhandled error")
+            return error_response(InternalError())
+
+    app.middlewares.append(errors_middleware)

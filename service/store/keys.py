@@ -1,0 +1,60 @@
+"""Key names. Every key carries a Redis Cluster hash tag chosen so that the keys one atomic step
+touches share a slot (see docs/data-model.md):
+
+- `{sNN}`: one of `SHARDS` article shards. A comment, its article's public list and counters, the
+  shard's moderation queue stream, the author's per-shard index and idempotency keys live there,
+  so intake and decisions are single-slot Lua scripts.
+- `{u:ID}`: one reader. Their profile, sessions and counters live there.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+# Fixed for the life of a deployment: an article's shard is part of its comments' ids.
+SHARDS = 32
+
+
+def shard_of(article_id: str) -> int:
+    return zlib.crc32(article_id.encode("utf-8")) % SHARDS
+
+
+class Keys:
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+
+    # ---- article shards
+    def shard(self, shard: int) -> str:
+        """The shard's key prefix; Lua scripts derive comment keys from it."""
+        return f"{self.prefix}:{{s{shard:02d}}}:"
+
+    def comment(self, shard: int, comment_id: str) -> str:
+        return f"{self.shard(shard)}c:{comment_id}"
+
+    def article_public(self, shard: int, article_id: str) -> str:
+        return f"{self.shard(shard)}a:{article_id}:pub"
+
+    def article_meta(self, shard: int, article_id: str) -> str:
+        return f"{self.shard(shard)}a:{article_id}"
+
+    def queue(self, shard: int, view: str = "pending") -> str:
+        return f"{self.shard(shard)}q:{view}"
+
+    def author_index(self, shard: int, user_id: str) -> str:
+        return f"{self.shard(shard)}u:{user_id}:c"
+
+    def idempotency(self, shard: int, user_id: str, key_digest: str) -> str:
+        return f"{self.shard(shard)}idem:{user_id}:{key_digest}"
+
+    # ---- readers
+    def user(self, user_id: str) -> str:
+        return f"{self.prefix}:{{u:{user_id}}}:user"
+
+    def session(self, user_id: str, token_digest: str) -> str:
+        return f"{self.prefix}:{{u:{user_id}}}:s:{token_digest}"
+
+    def user_sessions(self, user_id: str) -> str:
+        return f"{self.prefix}:{{u:{user_id}}}:sessions"
+
+    def identity(self, provider: str, provider_user_id: str) -> str:
+        return f"{self.prefix}:ident:{provider}:{provider_user_id}"
