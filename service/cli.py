@@ -97,6 +97,13 @@ def cmd_openapi(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_config_doc(args: argparse.Namespace) -> int:
+    from .settings import settings_markdown  # noqa: PLC0415
+
+    sys.stdout.write(settings_markdown())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="standards-desk", description="Standards Desk comment moderation service."
@@ -120,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     token.add_argument("name", help="the reader's display name")
     command("openapi", cmd_openapi, "Print the OpenAPI document.")
+    command("config-doc", cmd_config_doc, "Print the table of settings (docs/configuration.md).")
     return parser
 
 

@@ -109,6 +109,113 @@ class SiteSettings:
 
 
 @dataclass(frozen=True)
+class XLoginSettings:
+    client_id: str = setting(
+        "", "OAuth 2.0 client id of the X app. Empty: X login is not offered."
+    )
+    client_secret: str = setting(
+        "", "OAuth 2.0 client secret of the X app (sent with HTTP Basic).", secret=True
+    )
+    authorize_url: str = setting(
+        "https://x.com/i/oauth2/authorize", "X's authorization page."
+    )
+    token_url: str = setting(
+        "https://api.x.com/2/oauth2/token", "X's token endpoint (client_secret_basic)."
+    )
+    profile_url: str = setting(
+        "https://api.x.com/2/users/me?user.fields=profile_image_url",
+        "X's profile endpoint: id, name, username and image of the reader.",
+    )
+    scope: str = setting("tweet.read users.read", "Scopes asked of X, space-separated.")
+
+
+@dataclass(frozen=True)
+class FacebookLoginSettings:
+    client_id: str = setting("", "Facebook App ID. Empty: Facebook login is not offered.")
+    client_secret: str = setting(
+        "", "Facebook App secret (token exchange and appsecret_proof).", secret=True
+    )
+    graph_version: str = setting(
+        "v27.0", "Graph API version; replaces {version} in the URLs below."
+    )
+    authorize_url: str = setting(
+        "https://www.facebook.com/{version}/dialog/oauth", "Facebook Login dialog."
+    )
+    token_url: str = setting(
+        "https://graph.facebook.com/{version}/oauth/access_token",
+        "Token endpoint (POST, client_secret_post).",
+    )
+    profile_url: str = setting(
+        "https://graph.facebook.com/{version}/me?fields=id,name,picture",
+        "Profile endpoint, called with appsecret_proof.",
+    )
+    scope: str = setting("public_profile", "Permissions asked of Facebook, space-separated.")
+
+
+@dataclass(frozen=True)
+class DevLoginSettings:
+    enabled: bool = setting(
+        False,
+        "Offer the built-in development login provider `dev` (refused in production).",
+    )
+    client_id: str = setting("standards-desk-dev", "Client id the service uses with it.")
+    authorize_url: str = setting(
+        "/dev-oauth/authorize", "Its authorization page, relative to server.public_url."
+    )
+    token_url: str = setting("/dev-oauth/token", "Its token endpoint, relative to public_url.")
+    profile_url: str = setting("/dev-oauth/userinfo", "Its profile endpoint, relative to it.")
+    scope: str = setting("profile", "Scopes asked of it.")
+
+
+@dataclass(frozen=True)
+class OAuthSettings:
+    timeout: float = setting(
+        10.0, "Seconds allowed for each call to a login provider (token exchange, profile)."
+    )
+    transaction_ttl: int = setting(
+        600, "Seconds between starting a login and its callback before it is refused."
+    )
+    rate_limit: int = setting(
+        30, "Login requests (starts and callbacks) allowed per client IP per window."
+    )
+    rate_window: int = setting(60, "Length of the login rate-limit window, in seconds.")
+    x: XLoginSettings = field(default_factory=XLoginSettings)
+    facebook: FacebookLoginSettings = field(default_factory=FacebookLoginSettings)
+    dev: DevLoginSettings = field(default_factory=DevLoginSettings)
+
+
+@dataclass(frozen=True)
+class ModerationSettings:
+    lease_seconds: float = setting(
+        300.0,
+        "How long a claimed comment stays with its moderator before it goes back to the queue "
+        "(a claim can be extended).",
+    )
+    max_claim: int = setting(100, "Most comments one claim or one bulk decision may cover.")
+    report_threshold: int = setting(
+        3, "Reader reports that withhold a comment from the public and queue it as reported."
+    )
+    reason_codes: list[str] = setting(
+        [
+            "acceptable",
+            "off_topic",
+            "incivility",
+            "harassment",
+            "hate_speech",
+            "spam",
+            "personal_info",
+            "misinformation",
+            "legal_risk",
+            "other",
+        ],
+        "Reason codes of the standards-board policy that decisions and sanctions must cite.",
+    )
+    audit_max_entries: int = setting(
+        1_000_000, "Audit entries kept per article shard stream (older ones are trimmed)."
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     env: str = setting("production", "development (conveniences on) or production.")
     server: ServerSettings = field(default_factory=ServerSettings)
@@ -116,6 +223,8 @@ class Settings:
     sessions: SessionSettings = field(default_factory=SessionSettings)
     comments: CommentSettings = field(default_factory=CommentSettings)
     site: SiteSettings = field(default_factory=SiteSettings)
+    oauth: OAuthSettings = field(default_factory=OAuthSettings)
+    moderation: ModerationSettings = field(default_factory=ModerationSettings)
 
     @property
     def development(self) -> bool:
@@ -350,6 +459,15 @@ def validate(settings: Settings) -> None:
         problems.append("comments.page_size: need 1 <= page_size <= max_page_size <= 500")
     if c.moderation_mode not in {"pre", "post"}:
         problems.append("comments.moderation_mode: must be pre or post")
+    m = settings.moderation
+    if not 0 < m.lease_seconds <= 86400:
+        problems.append("moderation.lease_seconds: must be between 0 and 86400")
+    if not 1 <= m.max_claim <= 1000:
+        problems.append("moderation.max_claim: must be between 1 and 1000")
+    if m.report_threshold < 1:
+        problems.append("moderation.report_threshold: must be at least 1")
+    if not m.reason_codes or any(not code.isidentifier() for code in m.reason_codes):
+        problems.append("moderation.reason_codes: need at least one, each like 'off_topic'")
     if settings.sessions.cookie_samesite not in {"Lax", "Strict"}:
         problems.append("sessions.cookie_samesite: must be Lax or Strict")
     if settings.sessions.ttl_seconds < 60:
@@ -358,7 +476,15 @@ def validate(settings: Settings) -> None:
         problems.append("redis.key_prefix: must be non-empty without braces, colons or spaces")
     if settings.redis.socket_timeout <= 0 or settings.redis.connect_timeout <= 0:
         problems.append("redis.socket_timeout/connect_timeout: must be positive")
+    o = settings.oauth
+    if o.timeout <= 0 or o.transaction_ttl < 60 or o.rate_limit < 1 or o.rate_window < 1:
+        problems.append("oauth: timeout, rate_limit, rate_window must be positive, ttl >= 60")
+    for name, p in (("x", o.x), ("facebook", o.facebook)):
+        if bool(p.client_id) != bool(p.client_secret):
+            problems.append(f"oauth.{name}.client_secret: set both client_id and client_secret")
     if settings.env == "production":
+        if o.dev.enabled:
+            problems.append("oauth.dev.enabled: the development login is refused in production")
         if not settings.sessions.cookie_secure:
             problems.append("sessions.cookie_secure: must be true in production")
         if not settings.server.public_url.startswith("https://") and not _loopback(
@@ -375,3 +501,24 @@ def _loopback(url: str) -> bool:
 
 def as_dict(obj: Any) -> dict[str, Any]:
     return dataclasses.asdict(obj)
+
+
+def settings_markdown() -> str:
+    """docs/configuration.md: every setting, its environment variable, default and meaning."""
+    lines = [
+        "# Configuration",
+        "",
+        "Settings come from `config/default.toml`, then the file named by `--config` or",
+        "`SD_CONFIG`, then environment variables. Secrets are read only from the environment",
+        "(`SD_…`) or from a file the environment names (`SD_…_FILE`). `python -m service",
+        "check-config` validates without serving; errors name the key. This page is generated",
+        "by `make docs`.",
+        "",
+        "| key | environment | type | default | meaning |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for info in describe_settings():
+        default = "(secret: environment only)" if info.secret else f"`{info.default!r}`"
+        help_text = info.help.replace("|", "\\|")
+        lines.append(f"| `{info.key}` | `{info.env}` | {info.type} | {default} | {help_text} |")
+    return "\n".join(lines) + "\n"

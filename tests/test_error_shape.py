@@ -1,0 +1,102 @@
+"""Every error, from our handlers or from aiohttp itself, has one JSON shape."""
+
+from __future__ import annotations
+
+import pytest
+
+URL = "/api/v1/articles/a-1/comments"
+
+
+def assert_error_shape(data: dict, code: str | None = None) -> None:
+    assert set(data) == {"error"}
+    assert set(data["error"]) == {"code", "message", "details"}
+    assert isinstance(data["error"]["code"], str) and data["error"]["code"]
+    assert isinstance(data["error"]["message"], str) and data["error"]["message"]
+    assert isinstance(data["error"]["details"], dict)
+    if code:
+        assert data["error"]["code"] == code
+
+
+async def check(resp, status: int, code: str | None = None) -> dict:
+    assert resp.status == status, await resp.text()
+    assert resp.content_type == "application/json"
+    data = await resp.json()
+    assert_error_shape(data, code)
+    return data
+
+
+async def test_unknown_path_is_a_json_404(client):
+    await check(await client.get("/nope"), 404, "not_found")
+
+
+async def test_wrong_method_is_a_json_405(client):
+    data = await check(await client.delete(URL), 405, "method_not_allowed")
+    assert "GET" in data["error"]["details"]["allowed"]
+
+
+async def test_oversized_body_is_a_json_413(client, reader):
+    resp = await client.post(
+        URL, data=b'{"body": "' + b"a" * 100_000 + b'"}', headers={**reader.auth, "Content-Type": "application/json"}
+    )
+    await check(resp, 413, "payload_too_large")
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        (b"{not json", None),
+        (b"", None),
+        (b"[]", None),
+        (b'"just a string"', None),
+        (b'{"body": 5}', "body"),
+        (b'{"body": null}', "body"),
+        (b'{"body": ["a"]}', "body"),
+        (b"{}", "body"),
+        (b'{"body": "hi", "admin": true}', "admin"),
+        (b'{"body": "\\ud800"}', None),  # a lone surrogate escape
+        (b'{"body": "\xff\xfe"}', None),  # invalid UTF-8
+        (b'{"body": 1e999999}', None),
+    ],
+)
+async def test_malformed_bodies_are_400_naming_the_field(client, reader, redis, key_prefix, payload, field):
+    resp = await client.post(URL, data=payload, headers={**reader.auth, "Content-Type": "application/json"})
+    assert resp.status in (400, 422)
+    data = await resp.json()
+    assert_error_shape(data)
+    if field:
+        assert data["error"]["details"]["field"] == field
+    assert not [k async for k in redis.scan_iter(match=f"{key_prefix}:*:c:*")]
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data"])
+async def test_wrong_content_type_is_415(client, reader, content_type):
+    resp = await client.post(URL, data=b'{"body": "hi"}', headers={**reader.auth, "Content-Type": content_type})
+    await check(resp, 415, "unsupported_media_type")
+
+
+async def test_errors_carry_a_request_id(client):
+    resp = await client.get("/nope", headers={"X-Request-Id": "abcdef123456"})
+    assert resp.headers["X-Request-Id"] == "abcdef123456"
+    resp = await client.get("/nope", headers={"X-Request-Id": "bad id <script>"})
+    assert resp.headers["X-Request-Id"] != "bad id <script>"
+    assert len(resp.headers["X-Request-Id"]) == 16
+
+
+async def test_unexpected_exceptions_become_a_json_500_without_details(settings, make_client):
+    from aiohttp import web
+
+    from service.app import create_app
+
+    app = create_app(settings)
+
+    async def boom(request):
+        raise RuntimeError("secret internals")
+
+    app.router.add_get("/boom", boom)
+    from aiohttp.test_utils import TestClient, TestServer
+
+    async with TestClient(TestServer(app)) as client:
+        resp = await client.get("/boom")
+        data = await check(resp, 500, "internal_error")
+        assert "secret" not in data["error"]["message"]
+    assert isinstance(app, web.Application)
