@@ -1,0 +1,123 @@
+"""Build config/wordlists/ from the public lists in shared/data/wordlists/.
+
+    python -m service.rules.build_lists ../shared/data/wordlists config/wordlists
+
+The review is written down here, so that a rebuild gives the same lists: entries too short
+or too common to be safe are dropped, and severities are assigned (the Korean lists carry
+none). Severity 3 and 4 reject by default, 2 holds, 1 flags (see config/rules.toml).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+from .normalize import normalize
+
+# Korean entries that are everyday words or news vocabulary, or that sit inside common words.
+KO_DROP = {
+    "미쳤", "미친", "빨아", "빨자", "빨기", "빨어", "벌려", "벌기", "불륜", "몰카", "나체", "삽입",
+    "동침", "병자", "농아", "빙구", "섹시", "밤일", "노콘", "덮침", "덥침", "딩구", "메롱", "배째",
+    "색기", "색마", "색수", "색남", "색녀", "색골", "색광", "구녕", "누두", "레즈", "겁탈", "매춘",
+    "강간", "근친", "노모", "유모", "망가", "야사", "에로", "자위", "애자", "호로", "로리타",
+    "포르노", "하드코어", "은꼴", "직촬", "야동", "고자", "변태", "거유", "스와핑", "바바리맨",
+    "멍텅", "꼴통", "똥개", "똥물", "빠라", "빠러", "삐구", "빙아", "빙순", "병삼", "병순",
+    "새끼", "빤스", "세엑", "벅쿠", "박큐", "눈깔", "년놈", "보지", "자지", "애비", "엠창",
+    "조건만남", "알바맨", "애무", "오르가즘", "앵벌이", "짱나", "쪼다", "찐따", "야설", "체위",
+}  # fmt: skip
+
+# One-syllable entries that are unambiguous on their own.
+KO_SHORT_KEEP = {"씹", "좆", "좇", "좃", "썅"}
+
+# Entries kept with exceptions: the term inside everyday phrases (* stands for the term).
+KO_EXCEPTIONS = {
+    "시발": "*점|*역|*택시|동*|*표|*견|*생|*송|*행|*전|*사|*달|*언|*굴|*음|*령|*급|*휘"
+    "|*효|*육|*암|*주|*진|*족|*각|*열|*작|*단|*상|*악",
+    "보지": "*마|*않|*도|*만|*는|*못|*말|*를|*지|*요",
+    "자지": "*마|*않|*도|*만|*는|*못|*말|*요",
+    "새끼": "강아지*|고양이*|*손가락|*발가락|*줄|*를_낳|*를_치|*들을_낳",
+}  # fmt: skip
+KO_READD = {"보지": 2, "자지": 2, "새끼": 2}
+
+# Strong core morphemes: entries containing one of these reject outright.
+KO_STRONG = re.compile(
+    r"씨발|시발|씨빨|씨바|시바|씹|좆|좇|병신|븅신|빙신|지랄|존나|졸라|개새|개색|개년|개놈|"
+    r"썅|니미|느금|니애미|애미|창녀|걸레|엠창|후장|ㅅㅂ|ㅆㅂ|ㅄ|ㅂㅅ|ㅈㄹ|ㅈㄴ|ㄴㄱㅁ|미친년|미친놈"
+)
+
+# English: ldnoobw entries that are not in dsojevic's list are mostly sexual vocabulary, much
+# of it ordinary news language ("sexual", "escort", "rape"); they only flag, except these.
+EN_DROP = {
+    "escort", "sexual", "sexually", "sexuality", "sex", "nude", "nudity", "rape", "raping",
+    "rapist", "incest", "intercourse", "domination", "erotic", "butt", "suck", "sucks", "xx",
+    "mong", "playboy", "swinger", "voyeur", "kinky", "horny", "sexy", "tied up", "taste my",
+    "tongue in a", "girl on", "big black", "huge fat", "hot chick", "spread legs",
+    "undressing", "pleasure chest", "tainted love", "how to kill", "how to murder",
+    "white power", "swastika", "hooker", "jesus", "christ", "hell", "god damn", "bloody",
+}  # fmt: skip
+
+
+def build_ko(src: Path) -> list[str]:
+    lines = ["# Korean abusive words: doublems/korean-bad-words + LDNOOBW ko, reviewed."]
+    lines.append("# term<TAB>severity<TAB>options (see service/rules/wordlists.py)")
+    seen: set[str] = set()
+    raw = (src / "ko-doublems.txt").read_text("utf-8").splitlines()
+    raw += (src / "ko-ldnoobw.txt").read_text("utf-8").splitlines()
+    for term in raw:
+        term = term.strip()
+        key = normalize(term).strip()
+        if not key or key in seen or re.fullmatch(r"[a-z0-9 ]+", key):
+            continue  # Latin-only entries belong to the English list
+        if key in KO_DROP and key not in KO_READD:
+            continue
+        if len(key) < 2 and key not in KO_SHORT_KEEP:
+            continue
+        seen.add(key)
+        severity = KO_READD.get(key) or (3 if KO_STRONG.search(key) else 2)
+        opts = f"except={KO_EXCEPTIONS[key]}" if key in KO_EXCEPTIONS else ""
+        lines.append(f"{term}\t{severity}\t{opts}".rstrip())
+    for key, severity in KO_READD.items():
+        if key not in seen:
+            lines.append(f"{key}\t{severity}\texcept={KO_EXCEPTIONS[key]}")
+    # Consonant abbreviations that people type instead of the words.
+    for term in ("ㅅㅂ", "ㅆㅂ", "ㅄ", "ㅂㅅ", "ㅈㄹ", "ㅈㄴ", "ㄴㄱㅁ", "ㅁㅊ", "ㅅㄲ", "ㄱㅅㄲ"):
+        if term not in seen:
+            seen.add(term)
+            lines.append(f"{term}\t{3 if KO_STRONG.search(term) else 2}")
+    return lines
+
+
+def build_en(src: Path) -> list[str]:
+    lines = ["# English: dsojevic/profanity-list en.json + LDNOOBW en, reviewed."]
+    lines.append("# term<TAB>severity<TAB>options (see service/rules/wordlists.py)")
+    seen: set[str] = set()
+    for item in json.loads((src / "en-dsojevic.json").read_text("utf-8")):
+        excs = "|".join(e.replace(" ", "_") for e in item.get("exceptions", []))
+        for alt in item["match"].split("|"):
+            term = alt.replace("*", "")  # "lo*ng": repeats are the collapsed reading's job
+            key = normalize(term).strip()
+            if not key or key in seen or key in EN_DROP:
+                continue
+            seen.add(key)
+            opts = f"except={excs}" if excs else ""
+            lines.append(f"{term}\t{item['severity']}\t{opts}".rstrip())
+    for term in (src / "en-ldnoobw.txt").read_text("utf-8").splitlines():
+        key = normalize(term).strip()
+        if not key or key in seen or key in EN_DROP or len(key) < 3:
+            continue
+        seen.add(key)
+        lines.append(f"{term}\t1")
+    return lines
+
+
+def main(argv: list[str]) -> int:
+    src, dst = Path(argv[0]), Path(argv[1])
+    (dst / "ko-profanity.tsv").write_text("\n".join(build_ko(src)) + "\n", "utf-8")
+    (dst / "en-profanity.tsv").write_text("\n".join(build_en(src)) + "\n", "utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
