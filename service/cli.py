@@ -98,7 +98,7 @@ def cmd_openapi(args: argparse.Namespace) -> int:
 
 
 def cmd_config_doc(args: argparse.Namespace) -> int:
-    from .settings import settings_markdown  # noqa: PLC0415
+    from .settings import settings_markdown
 
     sys.stdout.write(settings_markdown())
     return 0

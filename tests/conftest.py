@@ -108,4 +108,3 @@ async def reader(make_reader: Callable[..., Awaitable[ReaderHandle]]) -> ReaderH
 
 async def keys_of(redis: aioredis.Redis, prefix: str) -> list[str]:
     return sorted(k.decode() async for k in redis.scan_iter(match=f"{prefix}:*", count=1000))
-

@@ -11,7 +11,10 @@ from referencing import Registry, Resource
 from service.openapi import document
 
 _DOC = document()
-_REGISTRY = Registry().with_resource("urn:openapi", Resource.from_contents({**_DOC, "$schema": "https://json-schema.org/draft/2020-12/schema"}))
+_REGISTRY = Registry().with_resource(
+    "urn:openapi",
+    Resource.from_contents({**_DOC, "$schema": "https://json-schema.org/draft/2020-12/schema"}),
+)
 
 
 def _path_regex(template: str) -> re.Pattern[str]:

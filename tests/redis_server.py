@@ -58,7 +58,9 @@ class RedisProcess:
             if self.ping():
                 return
             if self.process.poll() is not None:
-                raise RuntimeError(f"redis-server exited: {(self.directory / 'redis.log').read_text()}")
+                raise RuntimeError(
+                    f"redis-server exited: {(self.directory / 'redis.log').read_text()}"
+                )
             time.sleep(0.02)
         raise RuntimeError("redis-server did not start")
 

@@ -20,7 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DEV_CONFIG = ROOT / "config" / "development.toml"
 
 
-def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "service", *args],
         capture_output=True,
@@ -47,14 +49,20 @@ def test_check_config_names_the_bad_key():
 def test_dev_token_is_refused_in_production(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "service", "dev-token", "Alice"],
-        capture_output=True, text=True, cwd=ROOT, env={**clean_env(tmp_path), "SD_ENV": "production"}, timeout=60,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**clean_env(tmp_path), "SD_ENV": "production"},
+        timeout=60,
     )
     assert result.returncode == 2
     assert "development" in result.stderr
     assert not (tmp_path / "redis.sock").exists()
 
 
-def http(method: str, url: str, body: dict | None = None, token: str | None = None) -> tuple[int, dict]:
+def http(
+    method: str, url: str, body: dict | None = None, token: str | None = None
+) -> tuple[int, dict]:
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method=method)
     if body is not None:
@@ -77,7 +85,10 @@ def test_serve_with_an_embedded_redis_then_dev_token_and_curl(tmp_path):
     env = {**clean_env(data_dir), "SD_SERVER_PORT": str(port)}
     server = subprocess.Popen(
         [sys.executable, "-m", "service", "serve", "--config", str(DEV_CONFIG)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -92,7 +103,9 @@ def test_serve_with_an_embedded_redis_then_dev_token_and_curl(tmp_path):
         assert (data_dir / "redis.sock").exists()
         token = run_cli("dev-token", "Alice", "--config", str(DEV_CONFIG), env=env).stdout.strip()
         assert token
-        status, created = http("POST", base + "/api/v1/articles/demo/comments", {"body": "안녕하세요"}, token)
+        status, created = http(
+            "POST", base + "/api/v1/articles/demo/comments", {"body": "안녕하세요"}, token
+        )
         assert status == 201, created
         status, mine = http("GET", base + "/api/v1/me/comments", token=token)
         assert [c["body"] for c in mine["comments"]] == ["안녕하세요"]
@@ -114,7 +127,11 @@ def test_serve_with_an_embedded_redis_then_dev_token_and_curl(tmp_path):
     for line in output.splitlines():
         assert "안녕하세요" not in line, "a comment body reached the logs"
         assert token not in line, "a token reached the logs"
-    access = [json.loads(line) for line in output.splitlines() if line.startswith("{") and '"request"' in line]
+    access = [
+        json.loads(line)
+        for line in output.splitlines()
+        if line.startswith("{") and '"request"' in line
+    ]
     assert access and all("request_id" in entry for entry in access)
 
 

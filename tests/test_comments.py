@@ -6,7 +6,9 @@ import asyncio
 import unicodedata
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from service.comments.length import grapheme_count
 from service.store.keys import Keys, shard_of
@@ -15,7 +17,9 @@ URL = "/api/v1/articles/{}/comments"
 
 
 async def post(client, reader, body, article="a-1", **headers):
-    return await client.post(URL.format(article), json={"body": body}, headers={**reader.auth, **headers})
+    return await client.post(
+        URL.format(article), json={"body": body}, headers={**reader.auth, **headers}
+    )
 
 
 async def test_post_stores_and_queues_a_pending_comment(client, reader, redis, settings):
@@ -171,7 +175,9 @@ async def approve(redis, settings, article, comment_id):
     await redis.zadd(keys.article_public(shard, article), {comment_id: 0})
 
 
-async def test_approved_comments_page_newest_first_with_a_stable_cursor(client, reader, redis, settings):
+async def test_approved_comments_page_newest_first_with_a_stable_cursor(
+    client, reader, redis, settings
+):
     ids = []
     for i in range(7):
         data = await (await post(client, reader, f"comment {i}")).json()
@@ -211,30 +217,41 @@ async def test_bad_limits_are_refused(client, limit):
 async def test_my_comments_span_articles_and_page(client, reader):
     for i in range(5):
         await post(client, reader, f"mine {i}", article=f"article-{i}")
-    first = await (await client.get("/api/v1/me/comments", params={"limit": 2}, headers=reader.auth)).json()
+    first = await (
+        await client.get("/api/v1/me/comments", params={"limit": 2}, headers=reader.auth)
+    ).json()
     assert [c["body"] for c in first["comments"]] == ["mine 4", "mine 3"]
     rest = await (
         await client.get(
-            "/api/v1/me/comments", params={"limit": 5, "cursor": first["next_cursor"]}, headers=reader.auth
+            "/api/v1/me/comments",
+            params={"limit": 5, "cursor": first["next_cursor"]},
+            headers=reader.auth,
         )
     ).json()
     assert [c["body"] for c in rest["comments"]] == ["mine 2", "mine 1", "mine 0"]
 
 
 async def test_banned_reader_cannot_post(client, reader, redis, settings):
-    await redis.hset(Keys(settings.redis.key_prefix).user(reader.user.id), mapping={"status": "banned"})
+    await redis.hset(
+        Keys(settings.redis.key_prefix).user(reader.user.id), mapping={"status": "banned"}
+    )
     resp = await post(client, reader, "let me in")
     assert resp.status == 403
     assert (await resp.json())["error"]["code"] == "user_banned"
 
 
 @given(body=st.text(min_size=1, max_size=300))
-@hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@hsettings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 async def test_any_text_is_stored_exactly_or_refused_cleanly(client, reader, body):
     resp = await post(client, reader, body)
     assert resp.status in (201, 400, 422), await resp.text()
     data = await resp.json()
     if resp.status == 201:
-        assert data["body"] == unicodedata.normalize("NFC", body.replace("\r\n", "\n").replace("\r", "\n")).strip()
+        assert (
+            data["body"]
+            == unicodedata.normalize("NFC", body.replace("\r\n", "\n").replace("\r", "\n")).strip()
+        )
     else:
         assert set(data["error"]) == {"code", "message", "details"}

@@ -36,7 +36,9 @@ async def test_wrong_method_is_a_json_405(client):
 
 async def test_oversized_body_is_a_json_413(client, reader):
     resp = await client.post(
-        URL, data=b'{"body": "' + b"a" * 100_000 + b'"}', headers={**reader.auth, "Content-Type": "application/json"}
+        URL,
+        data=b'{"body": "' + b"a" * 100_000 + b'"}',
+        headers={**reader.auth, "Content-Type": "application/json"},
     )
     await check(resp, 413, "payload_too_large")
 
@@ -58,8 +60,12 @@ async def test_oversized_body_is_a_json_413(client, reader):
         (b'{"body": 1e999999}', None),
     ],
 )
-async def test_malformed_bodies_are_400_naming_the_field(client, reader, redis, key_prefix, payload, field):
-    resp = await client.post(URL, data=payload, headers={**reader.auth, "Content-Type": "application/json"})
+async def test_malformed_bodies_are_400_naming_the_field(
+    client, reader, redis, key_prefix, payload, field
+):
+    resp = await client.post(
+        URL, data=payload, headers={**reader.auth, "Content-Type": "application/json"}
+    )
     assert resp.status in (400, 422)
     data = await resp.json()
     assert_error_shape(data)
@@ -68,9 +74,13 @@ async def test_malformed_bodies_are_400_naming_the_field(client, reader, redis, 
     assert not [k async for k in redis.scan_iter(match=f"{key_prefix}:*:c:*")]
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data"])
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data"]
+)
 async def test_wrong_content_type_is_415(client, reader, content_type):
-    resp = await client.post(URL, data=b'{"body": "hi"}', headers={**reader.auth, "Content-Type": content_type})
+    resp = await client.post(
+        URL, data=b'{"body": "hi"}', headers={**reader.auth, "Content-Type": content_type}
+    )
     await check(resp, 415, "unsupported_media_type")
 
 

@@ -50,7 +50,11 @@ async def test_responses_match_the_document(client, reader):
         ("POST", url, await client.post(url, json={"body": "x" * 300}, headers=reader.auth)),
         ("POST", url, await client.post(url, json={"body": "hi"})),
         ("POST", url, await client.post(url, data="hi", headers=reader.auth)),
-        ("GET", "/api/v1/me/comments", await client.get("/api/v1/me/comments", headers=reader.auth)),
+        (
+            "GET",
+            "/api/v1/me/comments",
+            await client.get("/api/v1/me/comments", headers=reader.auth),
+        ),
         ("GET", "/auth/me", await client.get("/auth/me", headers=reader.auth)),
         ("POST", "/auth/logout", await client.post("/auth/logout", headers=reader.auth)),
     ]

@@ -25,10 +25,14 @@ def own_redis(tmp_path):
 
 @pytest.fixture
 def fault_settings(settings, own_redis):
-    return settings.replace(**{"redis.url": own_redis.url, "redis.socket_timeout": 0.5, "redis.connect_timeout": 0.5})
+    return settings.replace(
+        **{"redis.url": own_redis.url, "redis.socket_timeout": 0.5, "redis.connect_timeout": 0.5}
+    )
 
 
-async def test_redis_down_answers_503_then_recovers_by_itself(make_client, fault_settings, own_redis, make_reader):
+async def test_redis_down_answers_503_then_recovers_by_itself(
+    make_client, fault_settings, own_redis, make_reader
+):
     client = await make_client(fault_settings)
     direct = aioredis.Redis.from_url(own_redis.url)
     from service.auth.sessions import SessionStore
@@ -39,7 +43,9 @@ async def test_redis_down_answers_503_then_recovers_by_itself(make_client, fault
     token, _ = await SessionStore(direct, keys, 3600).create(user.id)
     await direct.aclose()
     auth = {"Authorization": f"Bearer {token}"}
-    assert (await client.post(URL.format("a-1"), json={"body": "before"}, headers=auth)).status == 201
+    assert (
+        await client.post(URL.format("a-1"), json={"body": "before"}, headers=auth)
+    ).status == 201
 
     own_redis.kill()
     for method, path, kwargs in [
@@ -70,7 +76,9 @@ async def test_redis_down_answers_503_then_recovers_by_itself(make_client, fault
 
 
 @pytest.mark.slow
-async def test_killing_redis_mid_burst_leaves_no_half_written_comment(make_client, fault_settings, own_redis):
+async def test_killing_redis_mid_burst_leaves_no_half_written_comment(
+    make_client, fault_settings, own_redis
+):
     client = await make_client(fault_settings)
     direct = aioredis.Redis.from_url(own_redis.url)
     from service.auth.sessions import SessionStore
@@ -94,7 +102,7 @@ async def test_killing_redis_mid_burst_leaves_no_half_written_comment(make_clien
                     json={"body": f"writer {n} comment {j}"},
                     headers={"Authorization": f"Bearer {tokens[n]}"},
                 )
-            except Exception:  # noqa: BLE001 - the server may drop us while Redis dies
+            except Exception:
                 continue
             assert resp.status in (201, 503), await resp.text()
             if resp.status == 201:
@@ -113,7 +121,10 @@ async def test_killing_redis_mid_burst_leaves_no_half_written_comment(make_clien
     own_redis.start()
     direct = aioredis.Redis.from_url(own_redis.url)
     try:
-        stored = {k.decode().rsplit(":", 1)[1] async for k in direct.scan_iter(match=f"{keys.prefix}:*:c:*")}
+        stored = {
+            k.decode().rsplit(":", 1)[1]
+            async for k in direct.scan_iter(match=f"{keys.prefix}:*:c:*")
+        }
         queued: list[str] = []
         for shard in {shard_of(article) for article in articles}:
             entries = await direct.xrange(keys.queue(shard, "pending"))

@@ -21,7 +21,9 @@ def cookie(reader) -> dict[str, str]:
 async def test_cookie_post_from_an_article_page_with_the_token_is_accepted(client, reader):
     token = await csrf_token(client, reader)
     resp = await client.post(
-        URL, json={"body": "hello"}, headers={**cookie(reader), "Origin": ARTICLE_ORIGIN, "X-CSRF-Token": token}
+        URL,
+        json={"body": "hello"},
+        headers={**cookie(reader), "Origin": ARTICLE_ORIGIN, "X-CSRF-Token": token},
     )
     assert resp.status == 201
 
@@ -36,9 +38,13 @@ async def test_cookie_post_from_an_article_page_with_the_token_is_accepted(clien
         {"Referer": "https://evil.example/news.example"},
     ],
 )
-async def test_cookie_post_from_another_origin_is_refused(client, reader, headers, redis, key_prefix):
+async def test_cookie_post_from_another_origin_is_refused(
+    client, reader, headers, redis, key_prefix
+):
     token = await csrf_token(client, reader)
-    resp = await client.post(URL, json={"body": "forged"}, headers={**cookie(reader), **headers, "X-CSRF-Token": token})
+    resp = await client.post(
+        URL, json={"body": "forged"}, headers={**cookie(reader), **headers, "X-CSRF-Token": token}
+    )
     assert resp.status == 403
     assert (await resp.json())["error"]["code"] == "csrf_failed"
     assert not [k async for k in redis.scan_iter(match=f"{key_prefix}:*:c:*")]
@@ -55,7 +61,9 @@ async def test_cookie_post_without_the_session_token_is_refused(client, reader, 
 
 
 async def test_bearer_requests_need_no_csrf_token(client, reader):
-    resp = await client.post(URL, json={"body": "hi"}, headers={**reader.auth, "Origin": "https://elsewhere.example"})
+    resp = await client.post(
+        URL, json={"body": "hi"}, headers={**reader.auth, "Origin": "https://elsewhere.example"}
+    )
     assert resp.status == 201
 
 
@@ -64,7 +72,11 @@ async def test_referer_stands_in_for_a_missing_origin(client, reader):
     resp = await client.post(
         URL,
         json={"body": "from a page"},
-        headers={**cookie(reader), "Referer": f"{ARTICLE_ORIGIN}/2026/11/story", "X-CSRF-Token": token},
+        headers={
+            **cookie(reader),
+            "Referer": f"{ARTICLE_ORIGIN}/2026/11/story",
+            "X-CSRF-Token": token,
+        },
     )
     assert resp.status == 201
 
@@ -125,7 +137,9 @@ async def test_logout_revokes_the_token_at_once(client, reader):
 
 
 async def test_logout_with_the_cookie_clears_it_and_needs_csrf(client, reader):
-    refused = await client.post("/auth/logout", headers={**cookie(reader), "Origin": ARTICLE_ORIGIN})
+    refused = await client.post(
+        "/auth/logout", headers={**cookie(reader), "Origin": ARTICLE_ORIGIN}
+    )
     assert refused.status == 403
     token = await csrf_token(client, reader)
     resp = await client.post(

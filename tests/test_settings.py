@@ -21,14 +21,18 @@ def test_defaults_load_and_are_production():
 def test_environment_overrides_the_file(tmp_path):
     path = tmp_path / "site.toml"
     path.write_text('[server]\nport = 9000\n[site]\narticle_origins = ["https://a.example"]\n')
-    settings = load_settings(path, environ={"SD_SERVER_PORT": "9100", "SD_REDIS_URL": "redis://127.0.0.1:1/0"})
+    settings = load_settings(
+        path, environ={"SD_SERVER_PORT": "9100", "SD_REDIS_URL": "redis://127.0.0.1:1/0"}
+    )
     assert settings.server.port == 9100
     assert settings.redis.url == "redis://127.0.0.1:1/0"
     assert settings.site.article_origins == ["https://a.example"]
 
 
 def test_list_settings_from_the_environment_are_comma_separated():
-    settings = load_settings(environ={"SD_SITE_ARTICLE_ORIGINS": "https://a.example, https://b.example"})
+    settings = load_settings(
+        environ={"SD_SITE_ARTICLE_ORIGINS": "https://a.example, https://b.example"}
+    )
     assert settings.site.article_origins == ["https://a.example", "https://b.example"]
 
 
@@ -71,7 +75,9 @@ def test_default_toml_lists_every_setting_with_its_default():
         for part in info.key.split("."):
             assert part in node, f"{info.key} is missing from config/default.toml"
             node = node[part]
-        assert node == info.default, f"{info.key}: default.toml says {node!r}, the code {info.default!r}"
+        assert node == info.default, (
+            f"{info.key}: default.toml says {node!r}, the code {info.default!r}"
+        )
 
 
 def test_every_setting_is_documented():
