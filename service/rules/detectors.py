@@ -49,7 +49,9 @@ PII_KINDS = ("email", "phone_kr", "phone_intl", "rrn")
 
 def _digit_reading(b: Reading) -> Reading | None:
     text = b.text
-    numerals = _NUMERAL_HINT.search(text) is not None
+    numerals = (
+        sum(map(text.count, "공영일이삼사오육칠팔구")) >= 7 or "one" in text or "zero" in text
+    ) and _NUMERAL_HINT.search(text) is not None
     if not numerals and _DIGIT_HINT.search(text) is None:
         return None
     r = b
@@ -150,6 +152,8 @@ _LATIN = re.compile(r"[A-Za-z]")
 
 
 def shouting(original: str, min_letters: int, max_ratio: float) -> bool:
+    if _UPPER.search(original) is None:
+        return False
     letters = len(_LATIN.findall(original))
     if letters < min_letters:
         return False

@@ -167,10 +167,13 @@ class RuleSet:
         """Run every content rule on ``body``; never raises on any ``str``."""
         b = base(body)
         hits: list[Hit] = []
+        links: list[detectors.Link] | None = None
         for rule in self._content:
             if rule.kind == "wordlist":
                 continue
-            hits.extend(self._check(rule, body, b))
+            if rule.kind in ("links", "link_deny") and links is None:
+                links = detectors.find_links(b)
+            hits.extend(self._check(rule, body, b, links or []))
         if self._wordlist_rules:
             hits.extend(self._wordlist_hits(body, b))
         return Verdict(strictest(hits), tuple(hits), self.version)
@@ -194,13 +197,12 @@ class RuleSet:
             out.append(rule.hit(action, span, body[span[0] : span[1]], detail))
         return out
 
-    def _check(self, rule: Rule, body: str, b: Reading) -> list[Hit]:
+    def _check(self, rule: Rule, body: str, b: Reading, links: list[detectors.Link]) -> list[Hit]:
         kind, p = rule.kind, rule.params
         if kind == "personal_info":
             found = detectors.find_personal_info(b, p["detect"])
             return [self._span_hit(rule, body, r, s, what) for r, s, what in found]
         if kind in ("links", "link_deny"):
-            links = detectors.find_links(b)
             if kind == "link_deny":
                 deny = p["deny_domains"]
                 return [
