@@ -144,3 +144,16 @@ def _answers(sock: Path) -> bool:
             return True
     except OSError:
         return False
+
+
+def test_rules_check_reads_json_lines_and_explains_each_verdict():
+    result = subprocess.run(
+        [sys.executable, "-m", "service", "rules", "check"],
+        input='{"body": "시1발 뭐하는 짓이야"}\n{"body": "좋은 기사 감사합니다"}\n',
+        capture_output=True, text=True, cwd=ROOT, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert first["action"] == "reject"
+    assert first["rules"][0]["span"] == [0, 3]
+    assert second["action"] == "approve"
