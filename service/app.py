@@ -20,6 +20,7 @@ from .http.requests import setup_requests
 from .http.security import setup_security
 from .settings import Settings
 from .store.client import Scripts, connect
+from .store.coalesce import Coalescer
 from .store.keys import Keys
 
 
@@ -29,7 +30,8 @@ async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     client = connect(settings.redis)
     keys = Keys(settings.redis.key_prefix)
-    scripts = Scripts(client)
+    coalescer = Coalescer(client)
+    scripts = Scripts(client, coalescer)
     app[REDIS] = client
     app[SCRIPTS] = scripts
     app[USERS] = UserStore(client, keys)
@@ -38,6 +40,7 @@ async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        await coalescer.close()
         # Shielded so that a cancelled shutdown still returns the connections.
         await asyncio.shield(client.aclose())
 

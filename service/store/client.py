@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from importlib import resources
-from typing import Any
+from typing import Any, Protocol
 
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
@@ -13,6 +14,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ..settings import RedisSettings
+from .coalesce import CoalescedScript, Coalescer
 
 Redis = aioredis.Redis
 
@@ -45,12 +47,23 @@ def load_script(client: Redis, name: str) -> AsyncScript:
     return client.register_script(source)
 
 
-class Scripts:
-    """The Lua scripts every request path uses, registered once per client."""
+class ScriptCall(Protocol):
+    def __call__(self, keys: list[Any], args: list[Any]) -> Awaitable[Any]: ...
 
-    def __init__(self, client: Redis) -> None:
-        self.intake = load_script(client, "intake")
-        self.page = load_script(client, "page")
+
+class Scripts:
+    """The Lua scripts every request path uses, registered once per client. With a coalescer,
+    concurrent calls share pipelines (see `coalesce`)."""
+
+    def __init__(self, client: Redis, coalescer: Coalescer | None = None) -> None:
+        def script(name: str) -> ScriptCall:
+            loaded = load_script(client, name)
+            if coalescer is None:
+                return loaded
+            return CoalescedScript(coalescer, loaded.script, loaded.sha)
+
+        self.intake = script("intake")
+        self.page = script("page")
 
 
 def decode(value: Any) -> Any:
