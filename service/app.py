@@ -18,6 +18,7 @@ from .comments.store import CommentStore
 from .http.errors import setup_errors
 from .http.requests import setup_requests
 from .http.security import setup_security
+from .moderation import handlers as moderation_handlers
 from .settings import Settings
 from .store.client import Scripts, connect
 from .store.coalesce import Coalescer
@@ -59,4 +60,5 @@ def create_app(settings: Settings) -> web.Application:
     openapi.setup_routes(app)
     auth_handlers.setup_routes(app)
     comment_handlers.setup_routes(app)
+    moderation_handlers.setup_routes(app)
     return app

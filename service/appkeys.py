@@ -8,6 +8,8 @@ from .auth.sessions import SessionStore
 from .auth.users import UserStore
 from .comments.intake import Screening
 from .comments.store import CommentStore
+from .moderation.moderators import ModeratorStore
+from .moderation.queue import ModerationQueue
 from .settings import Settings
 from .store.client import Redis, Scripts
 
@@ -18,3 +20,5 @@ USERS = web.AppKey("users", UserStore)
 SESSIONS = web.AppKey("sessions", SessionStore)
 COMMENTS = web.AppKey("comments", CommentStore)
 SCREENING = web.AppKey("screening", Screening)
+MODERATION = web.AppKey("moderation", ModerationQueue)
+MODERATORS = web.AppKey("moderators", ModeratorStore)

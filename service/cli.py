@@ -12,6 +12,7 @@ from pathlib import Path
 from aiohttp import web
 
 from .logs import setup_logging
+from .moderation import cli as moderation_cli
 from .rules import cli as rules_cli
 from .settings import Settings, SettingsError, load_settings
 from .store.embedded import EmbeddedRedis, EmbeddedRedisError, redis_url_for
@@ -130,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     command("openapi", cmd_openapi, "Print the OpenAPI document.")
     command("config-doc", cmd_config_doc, "Print the table of settings (docs/configuration.md).")
     rules_cli.add_parser(sub).set_defaults(run=lambda args: args.func(args))
+    moderation_cli.add_parser(sub)
     return parser
 
 

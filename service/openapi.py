@@ -181,6 +181,8 @@ SCHEMAS: dict[str, Any] = {
 
 
 def document() -> dict[str, Any]:
+    from .moderation import openapi as moderation
+
     return {
         "openapi": "3.1.0",
         "info": {
@@ -189,10 +191,15 @@ def document() -> dict[str, Any]:
             "description": "Comment moderation for news sites. Every error has the Error shape.",
         },
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **moderation.SCHEMAS},
             "securitySchemes": {
                 "session": {"type": "http", "scheme": "bearer", "description": "A session token."},
                 "cookie": {"type": "apiKey", "in": "cookie", "name": "sd_session"},
+                "moderator": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A moderator token, sdm_…, from `moderators add`.",
+                },
             },
         },
         "paths": {
@@ -287,6 +294,7 @@ def document() -> dict[str, Any]:
                     },
                 }
             },
+            **moderation.PATHS,
         },
     }
 

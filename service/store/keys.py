@@ -46,6 +46,25 @@ class Keys:
     def idempotency(self, shard: int, user_id: str, key_digest: str) -> str:
         return f"{self.shard(shard)}idem:{user_id}:{key_digest}"
 
+    def comment_log(self, shard: int, comment_id: str) -> str:
+        """The audit entries about one comment (JSON), oldest first."""
+        return f"{self.shard(shard)}c:{comment_id}:log"
+
+    def reports(self, shard: int, comment_id: str) -> str:
+        """Readers' reports on one comment: user id -> JSON."""
+        return f"{self.shard(shard)}c:{comment_id}:reports"
+
+    def audit(self, shard: int) -> str:
+        """The shard's audit stream: claims, decisions, reports, thresholds."""
+        return f"{self.shard(shard)}audit"
+
+    # ---- moderators (few; one slot)
+    def moderator_names(self) -> str:
+        return f"{self.prefix}:{{mods}}:names"
+
+    def moderator(self, moderator_id: str) -> str:
+        return f"{self.prefix}:{{mods}}:m:{moderator_id}"
+
     # ---- readers
     def user(self, user_id: str) -> str:
         return f"{self.prefix}:{{u:{user_id}}}:user"
@@ -55,6 +74,10 @@ class Keys:
 
     def user_sessions(self, user_id: str) -> str:
         return f"{self.prefix}:{{u:{user_id}}}:sessions"
+
+    def user_audit(self, user_id: str) -> str:
+        """Sanctions of one reader, as an audit stream."""
+        return f"{self.prefix}:{{u:{user_id}}}:audit"
 
     def identity(self, provider: str, provider_user_id: str) -> str:
         return f"{self.prefix}:ident:{provider}:{provider_user_id}"

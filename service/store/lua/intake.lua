@@ -18,7 +18,9 @@ if ARGV[2] ~= '' then
 end
 redis.call('HSET', KEYS[2], unpack(ARGV, 6))
 if ARGV[4] ~= '' then
-  redis.call('XADD', KEYS[3], '*', 'c', id)
+  -- The entry id lets a decision acknowledge exactly this entry (field q:<view>).
+  local entry = redis.call('XADD', KEYS[3], '*', 'c', id)
+  redis.call('HSET', KEYS[2], 'q:' .. ARGV[4], entry)
 end
 if ARGV[5] == '1' then
   redis.call('ZADD', KEYS[6], 0, id)

@@ -1,0 +1,2 @@
+"""Moderation: the claim/lease queue over the shards' Redis streams, atomic decisions, reader
+reports, user sanctions, the audit trail and the moderators' API."""

@@ -1,0 +1,380 @@
+"""The moderation routes of the OpenAPI document (merged by `service.openapi.document()`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..openapi import AUTH_ERRORS, COMMON_ERRORS, JSON, error, ok, ref
+from .model import ACTIONS, VIEWS
+from .reports import MAX_DETAILS, REPORT_REASONS
+
+MODERATOR: list[dict[str, list[str]]] = [{"moderator": []}]
+MOD_ERRORS = {
+    "401": error("No moderator token (Authorization: Bearer sdm_…), or unknown or revoked."),
+    "403": error("The moderator's role may not do this."),
+    **COMMON_ERRORS,
+}
+COMMENT_ID = {
+    "name": "comment_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[0-9A-HJKMNP-TV-Z]{28}$"},
+}
+IDS = {
+    "type": "array",
+    "items": {"type": "string"},
+    "minItems": 1,
+    "description": "Comment ids; at most moderation.max_claim.",
+}
+ISO = {"type": "string", "format": "date-time"}
+ISO_OR_NULL = {"type": ["string", "null"], "format": "date-time"}
+
+
+def body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {JSON: {"schema": schema}}}
+
+
+SCHEMAS: dict[str, Any] = {
+    "Decision": {
+        "type": "object",
+        "required": ["action", "reason", "note", "moderator_id", "decided_at"],
+        "properties": {
+            "action": {"enum": list(ACTIONS)},
+            "reason": {"type": "string"},
+            "note": {"type": "string"},
+            "moderator_id": {"type": "string"},
+            "decided_at": ISO,
+        },
+    },
+    "Lease": {
+        "type": "object",
+        "required": ["moderator_id", "until", "view"],
+        "properties": {
+            "moderator_id": {"type": "string"},
+            "until": ISO,
+            "view": {"type": "string"},
+        },
+    },
+    "ModeratedComment": {
+        "allOf": [
+            ref("OwnComment"),
+            {
+                "type": "object",
+                "required": ["hits", "report_count", "lease", "decision"],
+                "properties": {
+                    "hits": {"type": "array", "items": {"type": "object"}},
+                    "report_count": {"type": "integer", "minimum": 0},
+                    "lease": {"oneOf": [ref("Lease"), {"type": "null"}]},
+                    "decision": {"oneOf": [ref("Decision"), {"type": "null"}]},
+                },
+            },
+        ]
+    },
+    "DecisionState": {
+        "type": "object",
+        "required": ["id", "status", "decision"],
+        "properties": {
+            "id": {"type": "string"},
+            "status": {"enum": ["pending", "approved", "rejected", "withheld"]},
+            "decision": {"oneOf": [ref("Decision"), {"type": "null"}]},
+        },
+    },
+    "NewDecision": {
+        "type": "object",
+        "required": ["action", "reason"],
+        "additionalProperties": False,
+        "properties": {
+            "action": {"enum": list(ACTIONS)},
+            "reason": {
+                "type": "string",
+                "description": "A code of the standards-board policy (moderation.reason_codes).",
+            },
+            "note": {"type": "string", "maxLength": 1000},
+        },
+    },
+    "Claims": {
+        "type": "object",
+        "required": ["view", "lease_seconds", "claims"],
+        "properties": {
+            "view": {"enum": list(VIEWS)},
+            "lease_seconds": {"type": "number"},
+            "claims": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["comment", "lease_until"],
+                    "properties": {"comment": ref("ModeratedComment"), "lease_until": ISO},
+                },
+            },
+        },
+    },
+    "LeaseResults": {
+        "type": "object",
+        "required": ["results"],
+        "properties": {
+            "results": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "result", "lease_until"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "result": {"enum": ["ok", "missing", "not_holder", "expired"]},
+                        "lease_until": ISO_OR_NULL,
+                    },
+                },
+            }
+        },
+    },
+    "AuditEntry": {
+        "type": "object",
+        "required": ["id", "at", "action", "actor"],
+        "properties": {
+            "id": {"type": "string", "description": "Stream id; time-ordered."},
+            "at": ISO,
+            "action": {
+                "type": "string",
+                "description": "claim | extend | release | approve | reject | report | withhold "
+                "| sanction actions (ban, suspend, premoderate, trust, lift)",
+            },
+            "actor": {"type": "string", "description": "m:<moderator id>, u:<user id>, system"},
+            "comment_id": {"type": "string"},
+            "article_id": {"type": "string"},
+            "user_id": {"type": "string"},
+            "reason": {"type": "string"},
+            "note": {"type": "string"},
+            "view": {"type": "string"},
+            "until": ISO_OR_NULL,
+            "wait_ms": {"type": "integer"},
+        },
+    },
+    "Report": {
+        "type": "object",
+        "required": ["comment_id", "reason", "details", "reported_at"],
+        "properties": {
+            "comment_id": {"type": "string"},
+            "reason": {"enum": list(REPORT_REASONS)},
+            "details": {"type": "string"},
+            "reported_at": ISO,
+        },
+    },
+}
+
+PATHS: dict[str, Any] = {
+    "/api/v1/moderation/claims": {
+        "post": {
+            "summary": "Claim the oldest waiting comments of a view for the lease.",
+            "security": MODERATOR,
+            "requestBody": body(
+                {
+                    "type": "object",
+                    "required": ["view"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "view": {"enum": list(VIEWS)},
+                        "count": {"type": "integer", "minimum": 1, "default": 20},
+                    },
+                }
+            ),
+            "responses": {"200": ok("What this moderator now holds.", ref("Claims")), **MOD_ERRORS},
+        }
+    },
+    "/api/v1/moderation/claims/extend": {
+        "post": {
+            "summary": "Extend this moderator's live leases by the lease time from now.",
+            "security": MODERATOR,
+            "requestBody": body(
+                {"type": "object", "required": ["ids"], "properties": {"ids": IDS}}
+            ),
+            "responses": {"200": ok("Per comment.", ref("LeaseResults")), **MOD_ERRORS},
+        }
+    },
+    "/api/v1/moderation/claims/release": {
+        "post": {
+            "summary": "Give claimed comments back to the queue at once.",
+            "security": MODERATOR,
+            "requestBody": body(
+                {"type": "object", "required": ["ids"], "properties": {"ids": IDS}}
+            ),
+            "responses": {"200": ok("Per comment.", ref("LeaseResults")), **MOD_ERRORS},
+        }
+    },
+    "/api/v1/moderation/comments/{comment_id}/decision": {
+        "parameters": [COMMENT_ID],
+        "post": {
+            "summary": "Approve or reject, atomically and idempotently.",
+            "description": "The same decision again answers the same result. A moderator may "
+            "decide a comment another moderator holds only after that lease expired; an admin "
+            "may at any time.",
+            "security": MODERATOR,
+            "requestBody": body(ref("NewDecision")),
+            "responses": {
+                "200": ok("The comment's state after the decision.", ref("DecisionState")),
+                "404": error("No such comment."),
+                "409": error(
+                    "Decided otherwise already (already_decided) or held by another "
+                    "moderator (claimed_by_other); details.current is the state."
+                ),
+                "415": error("The body is not application/json."),
+                **MOD_ERRORS,
+            },
+        },
+    },
+    "/api/v1/moderation/decisions": {
+        "post": {
+            "summary": "One decision over many comments; each applied atomically on its own.",
+            "security": MODERATOR,
+            "requestBody": body(
+                {
+                    "allOf": [
+                        {"type": "object", "required": ["ids"], "properties": {"ids": IDS}},
+                        {**ref("NewDecision")},
+                    ]
+                }
+            ),
+            "responses": {
+                "200": ok(
+                    "Per comment: outcome applied | same | conflict | claimed | missing.",
+                    {
+                        "type": "object",
+                        "required": ["results"],
+                        "properties": {
+                            "results": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "required": ["id", "outcome"],
+                                    "properties": {
+                                        "id": {"type": "string"},
+                                        "outcome": {
+                                            "enum": [
+                                                "applied",
+                                                "same",
+                                                "conflict",
+                                                "claimed",
+                                                "missing",
+                                            ]
+                                        },
+                                        "status": {"type": "string"},
+                                        "decision": {"oneOf": [ref("Decision"), {"type": "null"}]},
+                                    },
+                                },
+                            }
+                        },
+                    },
+                ),
+                "415": error("The body is not application/json."),
+                **MOD_ERRORS,
+            },
+        }
+    },
+    "/api/v1/moderation/queue": {
+        "get": {
+            "summary": "Queue depth per view (queued = waiting + claimed).",
+            "security": MODERATOR,
+            "responses": {
+                "200": ok(
+                    "Counts.",
+                    {
+                        "type": "object",
+                        "required": ["views"],
+                        "properties": {
+                            "views": {
+                                "type": "object",
+                                "additionalProperties": {
+                                    "type": "object",
+                                    "required": ["queued", "in_claims"],
+                                    "properties": {
+                                        "queued": {"type": "integer"},
+                                        "in_claims": {"type": "integer"},
+                                    },
+                                },
+                            }
+                        },
+                    },
+                ),
+                **MOD_ERRORS,
+            },
+        }
+    },
+    "/api/v1/moderation/queue/{view}": {
+        "parameters": [
+            {"name": "view", "in": "path", "required": True, "schema": {"enum": list(VIEWS)}}
+        ],
+        "get": {
+            "summary": "The oldest comments of a view, without claiming them.",
+            "security": MODERATOR,
+            "parameters": [
+                {"name": "article", "in": "query", "schema": {"type": "string"}},
+                {"name": "rule", "in": "query", "schema": {"type": "string"}},
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 200}},
+            ],
+            "responses": {
+                "200": ok(
+                    "Oldest first.",
+                    {
+                        "type": "object",
+                        "required": ["view", "comments"],
+                        "properties": {
+                            "view": {"type": "string"},
+                            "comments": {"type": "array", "items": ref("ModeratedComment")},
+                        },
+                    },
+                ),
+                **MOD_ERRORS,
+            },
+        },
+    },
+    "/api/v1/moderation/comments/{comment_id}": {
+        "parameters": [COMMENT_ID],
+        "get": {
+            "summary": "A comment with its reports and audit history.",
+            "security": MODERATOR,
+            "responses": {
+                "200": ok(
+                    "The comment.",
+                    {
+                        "type": "object",
+                        "required": ["comment", "reports", "history"],
+                        "properties": {
+                            "comment": ref("ModeratedComment"),
+                            "reports": {"type": "array", "items": {"type": "object"}},
+                            "history": {"type": "array", "items": ref("AuditEntry")},
+                        },
+                    },
+                ),
+                "404": error("No such comment."),
+                **MOD_ERRORS,
+            },
+        },
+    },
+    "/api/v1/comments/{comment_id}/reports": {
+        "parameters": [COMMENT_ID],
+        "post": {
+            "summary": "Report a published comment (once per reader).",
+            "description": "A repeated report changes nothing and answers 200 with the first. "
+            "The report that reaches moderation.report_threshold withholds the comment and "
+            "queues it in the reported view.",
+            "security": [{"session": []}, {"cookie": []}],
+            "requestBody": body(
+                {
+                    "type": "object",
+                    "required": ["reason"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "reason": {"enum": list(REPORT_REASONS)},
+                        "details": {"type": "string", "maxLength": MAX_DETAILS},
+                    },
+                }
+            ),
+            "responses": {
+                "201": ok("Reported.", ref("Report")),
+                "200": ok("Reported before; the first report.", ref("Report")),
+                "404": error("No such published comment."),
+                "415": error("The body is not application/json."),
+                **AUTH_ERRORS,
+                **COMMON_ERRORS,
+            },
+        },
+    },
+}

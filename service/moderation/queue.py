@@ -1,0 +1,397 @@
+"""The moderation queue: claims with leases over the shards' view streams, and decisions.
+
+Every comment that needs a moderator has an entry in its shard's view stream
+(`<prefix>:{sNN}:q:<view>`, written by intake or by the report threshold) and the entry's id in
+its hash (`q:<view>`). One consumer group per stream; each moderator is a consumer. At every
+moment a queued comment is in exactly one state, decided by Redis alone:
+
+- waiting: its entry was never delivered, or is pending with a lease that ran out (or was
+  released);
+- claimed by X until T: its entry is pending for consumer X and its hash says `lh`=X, `le`=T;
+- decided: its hash holds the decision and its entries are acknowledged and deleted.
+
+Each change between these states is one Lua script on the comment's shard, so a crash or a
+cancelled request leaves the comment where it was or where it went, never in between.
+
+A moderator may decide a comment claimed by someone else only after that lease expired; an
+admin may decide any comment at any time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..comments.ids import shard_of_comment
+from ..comments.model import iso
+from ..errors import Conflict, InvalidRequest, NotFound
+from ..settings import ModerationSettings
+from ..store.client import Redis, decode, load_script
+from ..store.keys import SHARDS, Keys, shard_of
+from .model import (
+    ACTIONS,
+    MODERATION_FIELDS,
+    VIEWS,
+    Decided,
+    DecisionState,
+    ModeratedComment,
+)
+from .moderators import Moderator
+
+GROUP = "moderators"
+# Claiming re-reads the shards when other moderators took what a first look promised.
+_CLAIM_ROUNDS = 3
+
+
+class ModerationScripts:
+    def __init__(self, client: Redis) -> None:
+        self.peek = load_script(client, "mod_peek")
+        self.claim = load_script(client, "mod_claim")
+        self.lease = load_script(client, "mod_lease")
+        self.decide = load_script(client, "mod_decide")
+        self.report = load_script(client, "mod_report")
+
+
+@dataclass(frozen=True)
+class Claimed:
+    item: ModeratedComment
+    view: str
+    lease_until: int  # ms since the epoch
+
+
+@dataclass(frozen=True)
+class LeaseResult:
+    comment_id: str
+    result: str  # ok | missing | not_holder | expired
+    lease_until: int
+
+
+def _stream_order(entry_id: str) -> tuple[int, int]:
+    ms, _, seq = entry_id.partition("-")
+    return int(ms), int(seq or 0)
+
+
+def check_view(view: str) -> str:
+    if view not in VIEWS:
+        raise InvalidRequest(f"The view must be one of {', '.join(VIEWS)}.", field="view")
+    return view
+
+
+class ModerationQueue:
+    def __init__(
+        self, redis: Redis, keys: Keys, scripts: ModerationScripts, settings: ModerationSettings
+    ) -> None:
+        self.redis = redis
+        self.keys = keys
+        self.scripts = scripts
+        self.settings = settings
+        self.lease_ms = int(settings.lease_seconds * 1000)
+
+    async def ensure_groups(self) -> None:
+        """One consumer group per view stream, reading from the start so nothing is missed."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for shard in range(SHARDS):
+                for view in VIEWS:
+                    pipe.xgroup_create(self.keys.queue(shard, view), GROUP, id="0", mkstream=True)
+            results = await pipe.execute(raise_on_error=False)
+        for result in results:
+            if isinstance(result, Exception) and "BUSYGROUP" not in str(result):
+                raise result
+
+    # ------------------------------------------------------------ claims and leases
+
+    async def claim(self, moderator: Moderator, view: str, count: int) -> list[Claimed]:
+        """Up to `count` comments of `view` for this moderator, oldest first across shards.
+
+        A first pass asks every shard which entries it would hand out next (without taking
+        them); the oldest `count` of those, merged by stream id, decide how many each shard's
+        claim script takes. Each script takes atomically, so a comment goes to one moderator
+        only; another moderator may get there first, hence a few rounds."""
+        check_view(view)
+        taken: list[Claimed] = []
+        for _ in range(_CLAIM_ROUNDS):
+            need = count - len(taken)
+            if need <= 0:
+                break
+            per_shard = await self._plan(view, need)
+            if not per_shard:
+                break
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for shard, n in per_shard.items():
+                    await self.scripts.claim(
+                        keys=[
+                            self.keys.shard(shard),
+                            self.keys.queue(shard, view),
+                            self.keys.audit(shard),
+                        ],
+                        args=[
+                            GROUP,
+                            moderator.id,
+                            view,
+                            n,
+                            self.lease_ms,
+                            self.settings.audit_max_entries,
+                            *MODERATION_FIELDS,
+                        ],
+                        client=pipe,
+                    )
+                results = await pipe.execute()
+            got = 0
+            for rows in results:
+                for _cid, expiry, values in rows:
+                    item = ModeratedComment.from_values(values)
+                    if item is not None:
+                        taken.append(Claimed(item, view, int(expiry)))
+                        got += 1
+            if got == sum(per_shard.values()):
+                break
+        taken.sort(key=lambda c: c.item.comment.id)
+        return taken
+
+    async def _plan(self, view: str, need: int) -> dict[int, int]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for shard in range(SHARDS):
+                await self.scripts.peek(
+                    keys=[self.keys.queue(shard, view)],
+                    args=[GROUP, self.lease_ms, need],
+                    client=pipe,
+                )
+            peeked = await pipe.execute()
+        candidates = (
+            (_stream_order(decode(entry_id)), shard)
+            for shard, ids in enumerate(peeked)
+            for entry_id in ids
+        )
+        plan: dict[int, int] = {}
+        for _, shard in heapq.nsmallest(need, candidates):
+            plan[shard] = plan.get(shard, 0) + 1
+        return plan
+
+    async def extend(self, moderator: Moderator, comment_ids: Sequence[str]) -> list[LeaseResult]:
+        return await self._lease(moderator, comment_ids, "extend")
+
+    async def release(self, moderator: Moderator, comment_ids: Sequence[str]) -> list[LeaseResult]:
+        return await self._lease(moderator, comment_ids, "release")
+
+    async def _lease(
+        self, moderator: Moderator, comment_ids: Sequence[str], mode: str
+    ) -> list[LeaseResult]:
+        by_shard: dict[int, list[str]] = {}
+        results: dict[str, LeaseResult] = {}
+        for cid in comment_ids:
+            shard = shard_of_comment(cid)
+            if shard is None:
+                results[cid] = LeaseResult(cid, "missing", 0)
+            else:
+                by_shard.setdefault(shard, []).append(cid)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for shard, ids in by_shard.items():
+                await self.scripts.lease(
+                    keys=[
+                        self.keys.shard(shard),
+                        self.keys.audit(shard),
+                        *(self.keys.queue(shard, v) for v in VIEWS),
+                    ],
+                    args=[
+                        GROUP,
+                        moderator.id,
+                        mode,
+                        self.lease_ms,
+                        self.settings.audit_max_entries,
+                        len(VIEWS),
+                        *VIEWS,
+                        *ids,
+                    ],
+                    client=pipe,
+                )
+            answers = await pipe.execute()
+        for rows in answers:
+            for cid, result, expiry in rows:
+                results[decode(cid)] = LeaseResult(decode(cid), decode(result), int(expiry))
+        return [results[cid] for cid in comment_ids]
+
+    # ------------------------------------------------------------ decisions
+
+    def check_decision(self, action: str, reason: str) -> None:
+        if action not in ACTIONS:
+            raise InvalidRequest(f"The action must be one of {', '.join(ACTIONS)}.", field="action")
+        codes = self.settings.reason_codes
+        if reason not in codes:
+            raise InvalidRequest(
+                "The reason must be a code of the standards-board policy.",
+                field="reason",
+                choices=list(codes),
+            )
+
+    def _decide_call(
+        self,
+        moderator: Moderator,
+        comment_id: str,
+        shard: int,
+        action: str,
+        reason: str,
+        note: str,
+    ) -> tuple[list[str], list[Any]]:
+        keys = [
+            self.keys.shard(shard),
+            self.keys.comment(shard, comment_id),
+            self.keys.audit(shard),
+            *(self.keys.queue(shard, v) for v in VIEWS),
+        ]
+        args: list[Any] = [
+            GROUP,
+            comment_id,
+            action,
+            reason,
+            note,
+            moderator.id,
+            "1" if moderator.is_admin else "0",
+            self.settings.audit_max_entries,
+            *VIEWS,
+        ]
+        return keys, args
+
+    async def decide(
+        self, moderator: Moderator, comment_id: str, action: str, reason: str, note: str = ""
+    ) -> DecisionState:
+        """Apply a decision, or answer the one already taken. Raises NotFound, or Conflict when
+        another decision was taken or another moderator holds a live lease."""
+        self.check_decision(action, reason)
+        return _raise_unless_done(
+            comment_id, await self._decide(moderator, comment_id, action, reason, note)
+        )
+
+    async def _decide(
+        self, moderator: Moderator, comment_id: str, action: str, reason: str, note: str
+    ) -> Decided:
+        shard = shard_of_comment(comment_id)
+        if shard is None:
+            return Decided("missing", None)
+        keys, args = self._decide_call(moderator, comment_id, shard, action, reason, note)
+        # Shielded: once sent, let the answer be read so the connection stays in step; the
+        # script itself is all-or-nothing either way.
+        outcome, state = await asyncio.shield(self.scripts.decide(keys=keys, args=args))
+        return _decided(comment_id, outcome, state)
+
+    async def decide_many(
+        self,
+        moderator: Moderator,
+        comment_ids: Sequence[str],
+        action: str,
+        reason: str,
+        note: str = "",
+    ) -> list[tuple[str, Decided]]:
+        """One decision over many comments: each is atomic on its own; the answers say which
+        were applied, already so, in conflict or missing."""
+        self.check_decision(action, reason)
+        calls = []
+        for cid in comment_ids:
+            shard = shard_of_comment(cid)
+            calls.append((cid, shard))
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for cid, shard in calls:
+                if shard is not None:
+                    keys, args = self._decide_call(moderator, cid, shard, action, reason, note)
+                    await self.scripts.decide(keys=keys, args=args, client=pipe)
+            answers = iter(await pipe.execute())
+        out = []
+        for cid, shard in calls:
+            if shard is None:
+                out.append((cid, Decided("missing", None)))
+            else:
+                outcome, state = next(answers)
+                out.append((cid, _decided(cid, outcome, state)))
+        return out
+
+    # ------------------------------------------------------------ reading
+
+    async def get(self, comment_id: str) -> ModeratedComment | None:
+        shard = shard_of_comment(comment_id)
+        if shard is None:
+            return None
+        values = await self.redis.hmget(
+            self.keys.comment(shard, comment_id), list(MODERATION_FIELDS)
+        )
+        return ModeratedComment.from_values(values)
+
+    async def counts(self) -> dict[str, dict[str, int]]:
+        """Per view: entries in the queue (waiting or claimed) and how many are claimed."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for view in VIEWS:
+                for shard in range(SHARDS):
+                    pipe.xlen(self.keys.queue(shard, view))
+                    pipe.xpending(self.keys.queue(shard, view), GROUP)
+            results = await pipe.execute(raise_on_error=False)
+        out: dict[str, dict[str, int]] = {}
+        for i, view in enumerate(VIEWS):
+            chunk = results[i * SHARDS * 2 : (i + 1) * SHARDS * 2]
+            total = sum(int(n) for n in chunk[0::2] if not isinstance(n, Exception))
+            claimed = sum(int(p["pending"]) for p in chunk[1::2] if isinstance(p, dict))
+            out[view] = {"queued": total, "in_claims": claimed}
+        return out
+
+    async def list_view(
+        self, view: str, limit: int, article_id: str | None = None, rule: str | None = None
+    ) -> list[ModeratedComment]:
+        """The oldest comments of a view, claimed or not, without claiming them; optionally only
+        one article's, or only those a given rule fired on."""
+        check_view(view)
+        shards = range(SHARDS)
+        if article_id is not None:
+            shards = range(shard_of(article_id), shard_of(article_id) + 1)
+        # Filters may drop entries, so read more than asked; a console pages by claiming.
+        scan = limit if article_id is None and rule is None else limit * 20
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for shard in shards:
+                pipe.xrange(self.keys.queue(shard, view), count=scan)
+            per_shard = await pipe.execute()
+        entries = heapq.nsmallest(
+            scan,
+            (
+                (_stream_order(decode(eid)), decode(data[b"c"]))
+                for rows in per_shard
+                for eid, data in rows
+            ),
+        )
+        out: list[ModeratedComment] = []
+        for _, cid in entries:
+            item = await self.get(cid)
+            if item is None or item.decision is not None:
+                continue
+            if article_id is not None and item.comment.article_id != article_id:
+                continue
+            if rule is not None and not any(h.get("rule") == rule for h in item.comment.hits):
+                continue
+            out.append(item)
+            if len(out) >= limit:
+                break
+        return out
+
+
+def _decided(comment_id: str, outcome: Any, state: Any) -> Decided:
+    name = decode(outcome)
+    if name == "missing":
+        return Decided(name, None)
+    return Decided(name, DecisionState.from_state(comment_id, state))
+
+
+def _raise_unless_done(comment_id: str, decided: Decided) -> DecisionState:
+    if decided.outcome in {"applied", "same"} and decided.state is not None:
+        return decided.state
+    if decided.state is None:
+        raise NotFound("No such comment.", code="comment_not_found", comment_id=comment_id)
+    current = decided.state.to_json()
+    if decided.outcome == "claimed":
+        lease = decided.state.lease
+        raise Conflict(
+            "Another moderator holds this comment's claim.",
+            code="claimed_by_other",
+            current=current,
+            lease={"moderator_id": lease.holder, "until": iso(lease.until)} if lease else None,
+        )
+    raise Conflict(
+        "The comment was already decided otherwise.", code="already_decided", current=current
+    )

@@ -1,0 +1,32 @@
+-- The ids a claim would take next from one shard's view stream, oldest first, without taking
+-- them: entries whose lease ran out (pending for at least the lease), then entries never
+-- delivered. Every expired pending entry is older than every undelivered one, so the
+-- concatenation is in id (time) order.
+-- KEYS[1] queue stream   ARGV[1] group   ARGV[2] lease (ms)   ARGV[3] how many
+local q, group, want = KEYS[1], ARGV[1], tonumber(ARGV[3])
+if redis.call('EXISTS', q) == 0 then
+  return {}
+end
+local last = '0-0'
+local groups = redis.call('XINFO', 'GROUPS', q)
+for _, g in ipairs(groups) do
+  for i = 1, #g, 2 do
+    if g[i] == 'name' and g[i + 1] == group then
+      for j = 1, #g, 2 do
+        if g[j] == 'last-delivered-id' then last = g[j + 1] end
+      end
+    end
+  end
+end
+local out = {}
+if last ~= '0-0' then
+  for _, p in ipairs(redis.call('XPENDING', q, group, 'IDLE', ARGV[2], '-', '+', want)) do
+    out[#out + 1] = p[1]
+  end
+end
+if #out < want then
+  for _, e in ipairs(redis.call('XRANGE', q, '(' .. last, '+', 'COUNT', want - #out)) do
+    out[#out + 1] = e[1]
+  end
+end
+return out

@@ -1,0 +1,95 @@
+"""Claims, leases and redelivery through the HTTP API against real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.moderation.conftest import API, check_invariants, claim, decide
+
+
+async def test_claim_hands_out_oldest_first_with_a_lease(client, moderator, post_comments):
+    posted = await post_comments(12)
+    data = await claim(client, moderator, count=5)
+    ids = [c["comment"]["id"] for c in data["claims"]]
+    assert ids == [p["id"] for p in posted[:5]]
+    first = data["claims"][0]
+    assert first["comment"]["lease"]["moderator_id"] == moderator.id
+    assert first["comment"]["status"] == "pending"
+    assert first["lease_until"].endswith("Z")
+    assert data["lease_seconds"] == 300.0
+
+
+async def test_approve_publishes_and_acknowledges(
+    client, moderator, post_comments, redis, settings
+):
+    posted = await post_comments(3, articles=1)
+    await claim(client, moderator, count=3)
+    resp = await decide(client, moderator, posted[0]["id"], "approve")
+    assert resp.status == 200, await resp.text()
+    body = await resp.json()
+    assert body["status"] == "approved"
+    assert body["decision"]["action"] == "approve"
+    assert body["decision"]["moderator_id"] == moderator.id
+    public = await (await client.get("/api/v1/articles/art-0/comments")).json()
+    assert [c["id"] for c in public["comments"]] == [posted[0]["id"]]
+    states = await check_invariants(redis, settings.redis.key_prefix, [p["id"] for p in posted])
+    assert states[posted[0]["id"]] == "decided"
+    assert states[posted[1]["id"]] == f"claimed:{moderator.id}"
+
+
+async def test_many_moderators_claiming_at_once_never_share(
+    client, make_moderator, post_comments, redis, settings
+):
+    posted = await post_comments(60, articles=16)
+    mods = [await make_moderator() for _ in range(12)]
+    results = await asyncio.gather(*(claim(client, m, count=7) for m in mods))
+    seen: dict[str, str] = {}
+    for mod, data in zip(mods, results, strict=True):
+        for c in data["claims"]:
+            assert c["comment"]["id"] not in seen
+            seen[c["comment"]["id"]] = mod.id
+    assert len(seen) == 60  # 12 x 7 > 60: everything was handed out once
+    states = await check_invariants(redis, settings.redis.key_prefix, [p["id"] for p in posted])
+    assert states == {cid: f"claimed:{mid}" for cid, mid in seen.items()}
+
+
+async def test_an_abandoned_claim_is_redelivered_after_the_lease(
+    make_client, settings, make_moderator, reader, redis
+):
+    client = await make_client(settings.replace(**{"moderation.lease_seconds": 0.5}))
+    resp = await client.post(
+        "/api/v1/articles/x/comments", json={"body": "hi"}, headers=reader.auth
+    )
+    cid = (await resp.json())["id"]
+    gone, other = await make_moderator(), await make_moderator()
+    assert [c["comment"]["id"] for c in (await claim(client, gone))["claims"]] == [cid]
+    assert (await claim(client, other))["claims"] == []
+    await asyncio.sleep(0.6)
+    again = await claim(client, other)
+    assert [c["comment"]["id"] for c in again["claims"]] == [cid]
+    states = await check_invariants(redis, settings.redis.key_prefix, [cid])
+    assert states[cid] == f"claimed:{other.id}"
+    # The one who left cannot decide over the new holder's live lease.
+    resp = await decide(client, gone, cid)
+    assert resp.status == 409
+    assert (await resp.json())["error"]["code"] == "claimed_by_other"
+
+
+async def test_extend_and_release(make_client, settings, make_moderator, reader):
+    client = await make_client(settings.replace(**{"moderation.lease_seconds": 0.5}))
+    resp = await client.post(
+        "/api/v1/articles/x/comments", json={"body": "hi"}, headers=reader.auth
+    )
+    cid = (await resp.json())["id"]
+    a, b = await make_moderator(), await make_moderator()
+    await claim(client, a)
+    for _ in range(3):
+        await asyncio.sleep(0.3)
+        resp = await client.post(f"{API}/claims/extend", json={"ids": [cid]}, headers=a.auth)
+        assert (await resp.json())["results"][0]["result"] == "ok"
+        assert (await claim(client, b))["claims"] == []
+    resp = await client.post(f"{API}/claims/extend", json={"ids": [cid]}, headers=b.auth)
+    assert (await resp.json())["results"][0]["result"] == "not_holder"
+    resp = await client.post(f"{API}/claims/release", json={"ids": [cid]}, headers=a.auth)
+    assert (await resp.json())["results"][0] == {"id": cid, "result": "ok", "lease_until": None}
+    assert [c["comment"]["id"] for c in (await claim(client, b))["claims"]] == [cid]
