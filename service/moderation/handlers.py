@@ -14,7 +14,7 @@ from ..comments.model import iso
 from ..errors import InvalidRequest, NotFound
 from ..http.body import Field, json_response, query_int, read_json
 from ..store.keys import Keys
-from . import audit
+from . import audit, user_handlers
 from .model import ACTIONS, VIEWS
 from .moderators import ModeratorStore
 from .queue import ModerationQueue, ModerationScripts, check_view
@@ -217,3 +217,4 @@ def setup_routes(app: web.Application) -> None:
     r.add_get(f"{API}/queue/{{view}}", get_view)
     r.add_get(f"{API}/comments/{{comment_id}}", get_comment)
     r.add_post("/api/v1/comments/{comment_id}/reports", post_report)
+    user_handlers.setup_routes(app)

@@ -7,6 +7,7 @@ from typing import Any
 from ..openapi import AUTH_ERRORS, COMMON_ERRORS, JSON, error, ok, ref
 from .model import ACTIONS, VIEWS
 from .reports import MAX_DETAILS, REPORT_REASONS
+from .sanctions import SANCTIONS
 
 MODERATOR: list[dict[str, list[str]]] = [{"moderator": []}]
 MOD_ERRORS = {
@@ -33,6 +34,25 @@ ISO_OR_NULL = {"type": ["string", "null"], "format": "date-time"}
 def body(schema: dict[str, Any]) -> dict[str, Any]:
     return {"required": True, "content": {JSON: {"schema": schema}}}
 
+
+USER_ID = {
+    "name": "user_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[0-9a-f]{16}$"},
+}
+SANCTIONED_USER = {
+    "type": "object",
+    "required": ["id", "name", "avatar_url", "status", "status_until", "status_reason"],
+    "properties": {
+        "id": {"type": "string"},
+        "name": {"type": "string"},
+        "avatar_url": {"type": "string"},
+        "status": {"enum": ["active", "banned", "suspended", "premoderated", "trusted"]},
+        "status_until": ISO_OR_NULL,
+        "status_reason": {"type": "string"},
+    },
+}
 
 SCHEMAS: dict[str, Any] = {
     "Decision": {
@@ -374,6 +394,77 @@ PATHS: dict[str, Any] = {
                 "415": error("The body is not application/json."),
                 **AUTH_ERRORS,
                 **COMMON_ERRORS,
+            },
+        },
+    },
+    "/api/v1/moderation/users/{user_id}/sanctions": {
+        "parameters": [USER_ID],
+        "post": {
+            "summary": "Ban, suspend, pre-moderate, trust or lift; effective at once.",
+            "security": MODERATOR,
+            "requestBody": body(
+                {
+                    "type": "object",
+                    "required": ["action", "reason"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "action": {"enum": list(SANCTIONS)},
+                        "reason": {"type": "string"},
+                        "note": {"type": "string", "maxLength": 1000},
+                        "duration_seconds": {
+                            "type": "integer",
+                            "minimum": 60,
+                            "description": "Only and always for suspend.",
+                        },
+                        "reject_waiting": {
+                            "type": "boolean",
+                            "description": "Also reject the user's comments still waiting.",
+                        },
+                    },
+                }
+            ),
+            "responses": {
+                "200": ok(
+                    "The user's status now, and the comments rejected with it.",
+                    {
+                        "type": "object",
+                        "required": ["user", "rejected"],
+                        "properties": {
+                            "user": SANCTIONED_USER,
+                            "rejected": {"type": "array", "items": {"type": "string"}},
+                        },
+                    },
+                ),
+                "404": error("No such user."),
+                "415": error("The body is not application/json."),
+                **MOD_ERRORS,
+            },
+        },
+    },
+    "/api/v1/moderation/users/{user_id}": {
+        "parameters": [USER_ID],
+        "get": {
+            "summary": "A reader's history: comments, decisions on them, sanctions.",
+            "security": MODERATOR,
+            "parameters": [
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 1000}}
+            ],
+            "responses": {
+                "200": ok(
+                    "Newest comments first; sanctions oldest first.",
+                    {
+                        "type": "object",
+                        "required": ["user", "comments", "decisions", "sanctions"],
+                        "properties": {
+                            "user": SANCTIONED_USER,
+                            "comments": {"type": "array", "items": ref("ModeratedComment")},
+                            "decisions": {"type": "array", "items": {"type": "object"}},
+                            "sanctions": {"type": "array", "items": ref("AuditEntry")},
+                        },
+                    },
+                ),
+                "404": error("No such user."),
+                **MOD_ERRORS,
             },
         },
     },

@@ -234,6 +234,7 @@ class ModerationQueue:
         action: str,
         reason: str,
         note: str,
+        override: bool = False,
     ) -> tuple[list[str], list[Any]]:
         keys = [
             self.keys.shard(shard),
@@ -248,7 +249,7 @@ class ModerationQueue:
             reason,
             note,
             moderator.id,
-            "1" if moderator.is_admin else "0",
+            "1" if moderator.is_admin or override else "0",
             self.settings.audit_max_entries,
             *VIEWS,
         ]
@@ -283,9 +284,12 @@ class ModerationQueue:
         action: str,
         reason: str,
         note: str = "",
+        *,
+        override: bool = False,
     ) -> list[tuple[str, Decided]]:
         """One decision over many comments: each is atomic on its own; the answers say which
-        were applied, already so, in conflict or missing."""
+        were applied, already so, in conflict or missing. `override` decides over other
+        moderators' leases (admins always do)."""
         self.check_decision(action, reason)
         calls = []
         for cid in comment_ids:
@@ -294,7 +298,9 @@ class ModerationQueue:
         async with self.redis.pipeline(transaction=False) as pipe:
             for cid, shard in calls:
                 if shard is not None:
-                    keys, args = self._decide_call(moderator, cid, shard, action, reason, note)
+                    keys, args = self._decide_call(
+                        moderator, cid, shard, action, reason, note, override
+                    )
                     await self.scripts.decide(keys=keys, args=args, client=pipe)
             answers = iter(await pipe.execute())
         out = []

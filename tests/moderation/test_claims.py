@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 
 from tests.moderation.conftest import API, check_invariants, claim, decide
+from tests.openapi_check import assert_conforms
 
 
 async def test_claim_hands_out_oldest_first_with_a_lease(client, moderator, post_comments):
     posted = await post_comments(12)
     data = await claim(client, moderator, count=5)
+    assert_conforms("POST", f"{API}/claims", 200, data)
     ids = [c["comment"]["id"] for c in data["claims"]]
     assert ids == [p["id"] for p in posted[:5]]
     first = data["claims"][0]
@@ -86,6 +88,7 @@ async def test_extend_and_release(make_client, settings, make_moderator, reader)
     for _ in range(3):
         await asyncio.sleep(0.3)
         resp = await client.post(f"{API}/claims/extend", json={"ids": [cid]}, headers=a.auth)
+        assert_conforms("POST", f"{API}/claims/extend", 200, await resp.json())
         assert (await resp.json())["results"][0]["result"] == "ok"
         assert (await claim(client, b))["claims"] == []
     resp = await client.post(f"{API}/claims/extend", json={"ids": [cid]}, headers=b.auth)

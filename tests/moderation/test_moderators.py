@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from tests.moderation.conftest import API, claim, decide
+from tests.openapi_check import assert_conforms
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -98,6 +99,7 @@ async def test_claims_and_decisions_are_audited_with_the_moderator(
     resp = await client.get(f"{API}/comments/{c['id']}", headers=moderator.auth)
     assert resp.status == 200
     data = await resp.json()
+    assert_conforms("GET", f"{API}/comments/{c['id']}", 200, data)
     history = data["history"]
     assert [h["action"] for h in history] == ["claim", "reject"]
     assert all(h["actor"] == f"m:{moderator.id}" for h in history)
@@ -112,6 +114,7 @@ async def test_queue_counts(client, moderator, post_comments):
     await post_comments(5)
     await claim(client, moderator, count=2)
     resp = await client.get(f"{API}/queue", headers=moderator.auth)
+    assert_conforms("GET", f"{API}/queue", 200, await resp.json())
     views = (await resp.json())["views"]
     assert views["pending"] == {"queued": 5, "in_claims": 2}
     assert views["reported"] == {"queued": 0, "in_claims": 0}
