@@ -10,6 +10,7 @@ from aiohttp import web
 from . import health, openapi
 from .appkeys import COMMENTS, REDIS, SCREENING, SCRIPTS, SESSIONS, SETTINGS, USERS
 from .auth import handlers as auth_handlers
+from .auth.oauth import handlers as login_handlers
 from .auth.sessions import SessionStore
 from .auth.users import UserStore
 from .comments import handlers as comment_handlers
@@ -59,6 +60,7 @@ def create_app(settings: Settings) -> web.Application:
     health.setup_routes(app)
     openapi.setup_routes(app)
     auth_handlers.setup_routes(app)
+    login_handlers.setup_routes(app)
     comment_handlers.setup_routes(app)
     moderation_handlers.setup_routes(app)
     return app

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from .auth.oauth.providers import ProviderRegistry
+from .auth.oauth.ratelimit import LoginRateLimit
+from .auth.oauth.returnto import ReturnPolicy
+from .auth.oauth.transactions import LoginTransactions
 from .auth.sessions import SessionStore
 from .auth.users import UserStore
 from .comments.intake import Screening
@@ -20,5 +24,9 @@ USERS = web.AppKey("users", UserStore)
 SESSIONS = web.AppKey("sessions", SessionStore)
 COMMENTS = web.AppKey("comments", CommentStore)
 SCREENING = web.AppKey("screening", Screening)
+LOGIN_PROVIDERS = web.AppKey("login_providers", ProviderRegistry)
+LOGIN_POLICY = web.AppKey("login_return_policy", ReturnPolicy)
+LOGIN_TRANSACTIONS = web.AppKey("login_transactions", LoginTransactions)
+LOGIN_LIMIT = web.AppKey("login_rate_limit", LoginRateLimit)
 MODERATION = web.AppKey("moderation", ModerationQueue)
 MODERATORS = web.AppKey("moderators", ModeratorStore)

@@ -181,6 +181,7 @@ SCHEMAS: dict[str, Any] = {
 
 
 def document() -> dict[str, Any]:
+    from .auth.oauth import openapi as login
     from .moderation import openapi as moderation
 
     return {
@@ -191,7 +192,7 @@ def document() -> dict[str, Any]:
             "description": "Comment moderation for news sites. Every error has the Error shape.",
         },
         "components": {
-            "schemas": {**SCHEMAS, **moderation.SCHEMAS},
+            "schemas": {**SCHEMAS, **login.SCHEMAS, **moderation.SCHEMAS},
             "securitySchemes": {
                 "session": {"type": "http", "scheme": "bearer", "description": "A session token."},
                 "cookie": {"type": "apiKey", "in": "cookie", "name": "sd_session"},
@@ -294,6 +295,7 @@ def document() -> dict[str, Any]:
                     },
                 }
             },
+            **login.PATHS,
             **moderation.PATHS,
         },
     }
