@@ -133,3 +133,26 @@ async def test_login_routes_do_not_answer_head(make_kit: MakeKit, redis, key_pre
     resp = await kit.browser.client.head("/auth/x/login")
     assert resp.status == 405
     assert not [k async for k in redis.scan_iter(match=f"{key_prefix}:login:*")]
+
+
+async def test_login_answers_match_the_openapi_document(make_kit: MakeKit):
+    from tests.openapi_check import assert_conforms, operation
+
+    kit = await make_kit("x", **{"oauth.rate_limit": 3})  # the unknown provider counts too
+    client = kit.browser.client
+    providers = await client.get("/auth/providers")
+    assert_conforms("GET", "/auth/providers", providers.status, await providers.json())
+    unknown = await client.get("/auth/nope/login", allow_redirects=False)
+    assert_conforms("GET", "/auth/nope/login", unknown.status, await unknown.json())
+    for _ in range(2):
+        started = await kit.start()
+        assert_conforms("GET", "/auth/x/login", started.status, None)
+    limited = await kit.start()
+    assert limited.status == 429
+    assert_conforms("GET", "/auth/x/login", limited.status, await limited.json())
+    # HTML pages are documented as text/html under their status.
+    refused = await client.get("/auth/x/callback", allow_redirects=False)
+    assert refused.status == 429
+    responses = operation("GET", "/auth/x/callback")["responses"]
+    for status in ("200", "400", "403", "502", "504"):
+        assert "text/html" in responses[status]["content"]
