@@ -13,6 +13,7 @@ from ..comments.ids import COMMENT_ID
 from ..comments.model import iso
 from ..errors import InvalidRequest, NotFound
 from ..http.body import Field, json_response, query_int, read_json
+from ..store.coalesce import Coalescer
 from ..store.keys import Keys
 from . import audit, user_handlers
 from .model import ACTIONS, VIEWS
@@ -200,9 +201,14 @@ async def moderation_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     keys = Keys(settings.redis.key_prefix)
     client = app[REDIS]
-    app[MODERATION] = ModerationQueue(client, keys, ModerationScripts(client), settings.moderation)
-    app[MODERATORS] = ModeratorStore(client, keys)
-    yield
+    coalescer = Coalescer(client)
+    scripts = ModerationScripts(client, coalescer)
+    app[MODERATION] = ModerationQueue(client, keys, scripts, settings.moderation)
+    app[MODERATORS] = ModeratorStore(client, keys, coalescer)
+    try:
+        yield
+    finally:
+        await coalescer.close()
 
 
 def setup_routes(app: web.Application) -> None:

@@ -29,7 +29,8 @@ from ..comments.ids import shard_of_comment
 from ..comments.model import iso
 from ..errors import Conflict, InvalidRequest, NotFound
 from ..settings import ModerationSettings
-from ..store.client import Redis, decode, load_script
+from ..store.client import Redis, ScriptCall, decode, load_script
+from ..store.coalesce import CoalescedScript, Coalescer
 from ..store.keys import SHARDS, Keys, shard_of
 from .model import (
     ACTIONS,
@@ -47,12 +48,21 @@ _CLAIM_ROUNDS = 3
 
 
 class ModerationScripts:
-    def __init__(self, client: Redis) -> None:
+    """The moderation scripts. Pipelined calls (claims, bulk decisions) pass `client=pipe` to
+    the plain scripts; single calls on the request path go through the coalescer, so that the
+    decisions of concurrent requests share round trips."""
+
+    def __init__(self, client: Redis, coalescer: Coalescer | None = None) -> None:
         self.peek = load_script(client, "mod_peek")
         self.claim = load_script(client, "mod_claim")
         self.lease = load_script(client, "mod_lease")
         self.decide = load_script(client, "mod_decide")
         self.report = load_script(client, "mod_report")
+        self.decide_one: ScriptCall = self.decide
+        self.report_one: ScriptCall = self.report
+        if coalescer is not None:
+            self.decide_one = CoalescedScript(coalescer, self.decide.script, self.decide.sha)
+            self.report_one = CoalescedScript(coalescer, self.report.script, self.report.sha)
 
 
 @dataclass(frozen=True)
@@ -274,7 +284,7 @@ class ModerationQueue:
         keys, args = self._decide_call(moderator, comment_id, shard, action, reason, note)
         # Shielded: once sent, let the answer be read so the connection stays in step; the
         # script itself is all-or-nothing either way.
-        outcome, state = await asyncio.shield(self.scripts.decide(keys=keys, args=args))
+        outcome, state = await asyncio.shield(self.scripts.decide_one(keys=keys, args=args))
         return _decided(comment_id, outcome, state)
 
     async def decide_many(

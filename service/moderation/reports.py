@@ -43,7 +43,7 @@ async def report_comment(
     if shard is None:
         raise NotFound("No such comment.", code="comment_not_found")
     k = queue.keys
-    outcome, report, count, status = await queue.scripts.report(
+    outcome, report, count, status = await queue.scripts.report_one(
         keys=[
             k.shard(shard),
             k.comment(shard, comment_id),
