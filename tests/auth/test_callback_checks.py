@@ -126,6 +126,29 @@ async def test_a_code_injected_from_another_login_fails_pkce(kit: LoginKit):
     assert kit.browser.session is None
 
 
+async def test_a_wrong_verifier_is_refused_by_the_provider(kit: LoginKit, redis, key_prefix):
+    """PKCE end to end: the verifier the service sends must be the one behind the challenge."""
+    import orjson
+
+    callback = await kit.to_callback()
+    (key,) = [k async for k in redis.scan_iter(match=f"{key_prefix}:login:*")]
+    data = orjson.loads(await redis.get(key))
+    data["code_verifier"] = "w" * 64
+    await redis.set(key, orjson.dumps(data), ex=600)
+    resp = await kit.browser.get(callback)
+    await assert_error_page(resp, 502, "provider_refused")
+    assert kit.fake.token_forms[0]["code_verifier"] == "w" * 64
+    assert "profile" not in kit.fake.calls
+
+
+async def test_an_error_is_honoured_even_when_a_code_is_present(x_kit: LoginKit):
+    """Authlib would look for the code; the callback looks for error= first."""
+    callback = await x_kit.to_callback()
+    resp = await x_kit.browser.get(with_query(callback, error="access_denied"))
+    await assert_error_page(resp, 403, "access_denied")
+    assert "token" not in x_kit.fake.calls
+
+
 async def test_a_used_code_is_refused_by_the_provider(x_kit: LoginKit):
     first = await x_kit.to_callback()
     await x_kit.browser.get(first)
