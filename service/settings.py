@@ -213,6 +213,9 @@ class ModerationSettings:
     audit_max_entries: int = setting(
         1_000_000, "Audit entries kept per article shard stream (older ones are trimmed)."
     )
+    auto_close_days: int = setting(
+        0, "Close an article's comments this many days after its first comment (0: never)."
+    )
 
 
 @dataclass(frozen=True)

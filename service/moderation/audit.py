@@ -36,7 +36,9 @@ def shape(entry_id: str, fields: dict[str, str]) -> dict[str, Any]:
     }
     for short, value in fields.items():
         name = names.get(short, short)
-        if name == "until":
+        if name == "rules":
+            out[name] = value.split(",") if value else []
+        elif name == "until":
             out[name] = iso(int(value)) if value and value != "0" else None
         elif name == "wait_ms":
             out[name] = int(value)

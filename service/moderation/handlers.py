@@ -15,7 +15,7 @@ from ..errors import InvalidRequest, NotFound
 from ..http.body import Field, json_response, query_int, read_json
 from ..store.coalesce import Coalescer
 from ..store.keys import Keys
-from . import audit, user_handlers
+from . import article_handlers, audit, audit_handlers, user_handlers
 from .model import ACTIONS, VIEWS
 from .moderators import ModeratorStore
 from .queue import ModerationQueue, ModerationScripts, check_view
@@ -224,3 +224,5 @@ def setup_routes(app: web.Application) -> None:
     r.add_get(f"{API}/comments/{{comment_id}}", get_comment)
     r.add_post("/api/v1/comments/{comment_id}/reports", post_report)
     user_handlers.setup_routes(app)
+    article_handlers.setup_routes(app)
+    audit_handlers.setup_routes(app)

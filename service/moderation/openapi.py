@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..openapi import AUTH_ERRORS, COMMON_ERRORS, JSON, error, ok, ref
+from ..openapi import ARTICLE_ID, AUTH_ERRORS, COMMON_ERRORS, JSON, error, ok, ref
 from .model import ACTIONS, VIEWS
 from .reports import MAX_DETAILS, REPORT_REASONS
 from .sanctions import SANCTIONS
@@ -35,6 +35,29 @@ def body(schema: dict[str, Any]) -> dict[str, Any]:
     return {"required": True, "content": {JSON: {"schema": schema}}}
 
 
+ARTICLE_STATE = {
+    "type": "object",
+    "required": [
+        "article_id",
+        "closed",
+        "open",
+        "mode",
+        "effective_mode",
+        "first_comment_at",
+        "closes_at",
+        "comment_count",
+    ],
+    "properties": {
+        "article_id": {"type": "string"},
+        "closed": {"type": "boolean", "description": "Closed by a moderator."},
+        "open": {"type": "boolean", "description": "Accepting comments now."},
+        "mode": {"enum": ["pre", "post", None]},
+        "effective_mode": {"enum": ["pre", "post"]},
+        "first_comment_at": ISO_OR_NULL,
+        "closes_at": ISO_OR_NULL,
+        "comment_count": {"type": "integer"},
+    },
+}
 USER_ID = {
     "name": "user_id",
     "in": "path",
@@ -467,5 +490,123 @@ PATHS: dict[str, Any] = {
                 **MOD_ERRORS,
             },
         },
+    },
+    "/api/v1/moderation/articles/{article_id}": {
+        "parameters": [ARTICLE_ID],
+        "get": {
+            "summary": "Whether an article takes comments, and its moderation mode.",
+            "security": MODERATOR,
+            "responses": {"200": ok("The article.", ARTICLE_STATE), **MOD_ERRORS},
+        },
+        "post": {
+            "summary": "Close or reopen comments; set the mode (site: back to the site's).",
+            "security": MODERATOR,
+            "requestBody": body(
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "closed": {"type": "boolean"},
+                        "mode": {"enum": ["pre", "post", "site"]},
+                        "reason": {"type": "string"},
+                        "note": {"type": "string", "maxLength": 1000},
+                    },
+                }
+            ),
+            "responses": {
+                "200": ok("The article now.", ARTICLE_STATE),
+                "415": error("The body is not application/json."),
+                **MOD_ERRORS,
+            },
+        },
+    },
+    "/api/v1/moderation/audit": {
+        "get": {
+            "summary": "Audit entries about one comment, one user, or by one moderator.",
+            "description": "Exactly one of comment, user, moderator. Oldest first from since.",
+            "security": MODERATOR,
+            "parameters": [
+                {"name": "comment", "in": "query", "schema": {"type": "string"}},
+                {"name": "user", "in": "query", "schema": {"type": "string"}},
+                {"name": "moderator", "in": "query", "schema": {"type": "string"}},
+                {
+                    "name": "since",
+                    "in": "query",
+                    "schema": {"type": "integer"},
+                    "description": "Milliseconds since the epoch.",
+                },
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 1000}},
+            ],
+            "responses": {
+                "200": ok(
+                    "Entries.",
+                    {
+                        "type": "object",
+                        "required": ["entries"],
+                        "properties": {"entries": {"type": "array", "items": ref("AuditEntry")}},
+                    },
+                ),
+                **MOD_ERRORS,
+            },
+        }
+    },
+    "/api/v1/moderation/audit/export": {
+        "get": {
+            "summary": "The whole comment audit trail from since, as JSON lines (admins).",
+            "security": MODERATOR,
+            "parameters": [{"name": "since", "in": "query", "schema": {"type": "integer"}}],
+            "responses": {
+                "200": {
+                    "description": "One AuditEntry per line, oldest first.",
+                    "content": {"application/x-ndjson": {"schema": ref("AuditEntry")}},
+                },
+                **MOD_ERRORS,
+            },
+        }
+    },
+    "/api/v1/moderation/stats": {
+        "get": {
+            "summary": "Queue depths, decisions per hour, median time to decision, share "
+            "approved per rule.",
+            "security": MODERATOR,
+            "parameters": [
+                {
+                    "name": "window_hours",
+                    "in": "query",
+                    "schema": {"type": "integer", "minimum": 1, "default": 24},
+                }
+            ],
+            "responses": {
+                "200": ok(
+                    "Over the window.",
+                    {
+                        "type": "object",
+                        "required": [
+                            "window_hours",
+                            "queues",
+                            "decisions",
+                            "decisions_per_hour",
+                            "median_seconds_to_decision",
+                            "approved_share_by_rule",
+                        ],
+                        "properties": {
+                            "window_hours": {"type": "integer"},
+                            "queues": {"type": "object"},
+                            "decisions": {
+                                "type": "object",
+                                "properties": {
+                                    "approve": {"type": "integer"},
+                                    "reject": {"type": "integer"},
+                                },
+                            },
+                            "decisions_per_hour": {"type": "number"},
+                            "median_seconds_to_decision": {"type": ["number", "null"]},
+                            "approved_share_by_rule": {"type": "object"},
+                        },
+                    },
+                ),
+                **MOD_ERRORS,
+            },
+        }
     },
 }

@@ -379,7 +379,7 @@ class ModerationQueue:
                 continue
             if article_id is not None and item.comment.article_id != article_id:
                 continue
-            if rule is not None and not any(h.get("rule") == rule for h in item.comment.hits):
+            if rule is not None and not any(h.get("rule_id") == rule for h in item.comment.hits):
                 continue
             out.append(item)
             if len(out) >= limit:

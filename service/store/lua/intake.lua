@@ -25,7 +25,11 @@ end
 if ARGV[5] == '1' then
   redis.call('ZADD', KEYS[6], 0, id)
 end
-redis.call('HINCRBY', KEYS[7], 'total', 1)
+if redis.call('HINCRBY', KEYS[7], 'total', 1) == 1 then
+  -- When the article's first comment arrived: comments close a set time after it.
+  local t = redis.call('TIME')
+  redis.call('HSET', KEYS[7], 'first', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+end
 redis.call('ZADD', KEYS[4], 0, id)
 if ARGV[2] ~= '' then
   redis.call('SET', KEYS[5], id .. '|' .. ARGV[2], 'EX', ARGV[3])

@@ -47,9 +47,22 @@ for i = 9, #ARGV do
   end
 end
 redis.call('HDEL', key, 'lh', 'le', 'lv')
+-- The rules that fired on it, for the share approved per rule.
+local rules = {}
+local hits = redis.call('HGET', key, 'h')
+if hits then
+  local ok, decoded = pcall(cjson.decode, hits)
+  if ok and type(decoded) == 'table' then
+    for _, hit in ipairs(decoded) do
+      if type(hit) == 'table' and type(hit.rule_id) == 'string' then
+        rules[#rules + 1] = hit.rule_id
+      end
+    end
+  end
+end
 local f = {'act', action, 'by', 'm:' .. who, 'c', cid, 'a', st[5], 'u', st[6] or '',
            'why', reason, 'note', note, 'view', table.concat(views, ','),
-           'wait', tostring(now - tonumber(st[7] or now))}
+           'wait', tostring(now - tonumber(st[7] or now)), 'rules', table.concat(rules, ',')}
 local aid = redis.call('XADD', audit, 'MAXLEN', '~', maxlen, '*', unpack(f))
 local log = {id = aid}
 for j = 1, #f, 2 do log[f[j]] = f[j + 1] end
