@@ -8,18 +8,19 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from . import health, openapi
-from .appkeys import COMMENTS, REDIS, SCREENING, SCRIPTS, SESSIONS, SETTINGS, USERS
+from .appkeys import COMMENTS, REDIS, RULES, SCREENING, SCRIPTS, SESSIONS, SETTINGS, USERS
 from .auth import handlers as auth_handlers
 from .auth.oauth import handlers as login_handlers
 from .auth.sessions import SessionStore
 from .auth.users import UserStore
 from .comments import handlers as comment_handlers
-from .comments.intake import LetThrough
+from .comments.screening import RulesHolder, RulesScreening
 from .comments.store import CommentStore
 from .http.errors import setup_errors
 from .http.requests import setup_requests
 from .http.security import setup_security
 from .moderation import handlers as moderation_handlers
+from .rules import RuleSet, load_ruleset
 from .settings import Settings
 from .store.client import Scripts, connect
 from .store.coalesce import Coalescer
@@ -39,6 +40,7 @@ async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
     app[USERS] = UserStore(client, keys)
     app[SESSIONS] = SessionStore(client, keys, settings.sessions.ttl_seconds)
     app[COMMENTS] = CommentStore(client, keys, scripts)
+    app[SCREENING] = RulesScreening(app[RULES], client, keys, scripts)
     try:
         yield
     finally:
@@ -47,12 +49,15 @@ async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
         await asyncio.shield(client.aclose())
 
 
-def create_app(settings: Settings) -> web.Application:
+def create_app(settings: Settings, *, ruleset: RuleSet | None = None) -> web.Application:
+    """The application. `ruleset` replaces the policy file named by the settings (tests and
+    benchmarks use it to run a policy without, say, rate limits)."""
     if not settings.redis.url:
         raise ValueError("redis.url is empty: `serve` starts an embedded Redis and sets it")
     app = web.Application(client_max_size=settings.server.max_body_bytes)
     app[SETTINGS] = settings
-    app[SCREENING] = LetThrough()
+    # Read and validated before serving: a broken policy stops start-up, naming the rule.
+    app[RULES] = RulesHolder(ruleset or load_ruleset(settings.rules.resolved_path()))
     setup_requests(app)
     setup_security(app, settings)
     setup_errors(app, settings)

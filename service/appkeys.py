@@ -11,6 +11,7 @@ from .auth.oauth.transactions import LoginTransactions
 from .auth.sessions import SessionStore
 from .auth.users import UserStore
 from .comments.intake import Screening
+from .comments.screening import RulesHolder
 from .comments.store import CommentStore
 from .moderation.moderators import ModeratorStore
 from .moderation.queue import ModerationQueue
@@ -24,8 +25,7 @@ USERS = web.AppKey("users", UserStore)
 SESSIONS = web.AppKey("sessions", SessionStore)
 COMMENTS = web.AppKey("comments", CommentStore)
 SCREENING = web.AppKey("screening", Screening)
-MODERATION = web.AppKey("moderation", ModerationQueue)
-MODERATORS = web.AppKey("moderators", ModeratorStore)
+RULES = web.AppKey("rules", RulesHolder)
 LOGIN_PROVIDERS = web.AppKey("login_providers", ProviderRegistry)
 LOGIN_POLICY = web.AppKey("login_return_policy", ReturnPolicy)
 LOGIN_TRANSACTIONS = web.AppKey("login_transactions", LoginTransactions)

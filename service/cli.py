@@ -58,8 +58,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
+    from .rules import RuleSetInvalid, load_ruleset
+
     settings = _settings(args)
-    print(f"configuration is valid (env={settings.env})")
+    try:
+        ruleset = load_ruleset(settings.rules.resolved_path())
+    except RuleSetInvalid as exc:
+        print("invalid rules:\n  " + "\n  ".join(exc.errors), file=sys.stderr)
+        return 2
+    print(f"configuration is valid (env={settings.env}, rules version {ruleset.version})")
     return 0
 
 

@@ -10,6 +10,7 @@ environment names (`SD_X_CLIENT_SECRET_FILE`).
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import tomllib
 import types
@@ -20,7 +21,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
+
+def _config_dir() -> Path:
+    """`config/` beside the package in a source tree, else in the working directory (an
+    installed package, as in the Docker image), unless SD_CONFIG_DIR names it."""
+    if os.environ.get("SD_CONFIG_DIR"):
+        return Path(os.environ["SD_CONFIG_DIR"]).resolve()
+    beside = Path(__file__).resolve().parent.parent / "config"
+    return beside if (beside / "default.toml").exists() else Path.cwd().resolve() / "config"
+
+
+CONFIG_DIR = _config_dir()
 DEFAULT_CONFIG = CONFIG_DIR / "default.toml"
 ENV_PREFIX = "SD_"
 
@@ -110,15 +121,11 @@ class SiteSettings:
 
 @dataclass(frozen=True)
 class XLoginSettings:
-    client_id: str = setting(
-        "", "OAuth 2.0 client id of the X app. Empty: X login is not offered."
-    )
+    client_id: str = setting("", "OAuth 2.0 client id of the X app. Empty: X login is not offered.")
     client_secret: str = setting(
         "", "OAuth 2.0 client secret of the X app (sent with HTTP Basic).", secret=True
     )
-    authorize_url: str = setting(
-        "https://x.com/i/oauth2/authorize", "X's authorization page."
-    )
+    authorize_url: str = setting("https://x.com/i/oauth2/authorize", "X's authorization page.")
     token_url: str = setting(
         "https://api.x.com/2/oauth2/token", "X's token endpoint (client_secret_basic)."
     )
@@ -219,6 +226,16 @@ class ModerationSettings:
 
 
 @dataclass(frozen=True)
+class RulesSettings:
+    path: str = setting(
+        "", "The standards-board policy (TOML). Empty: rules.toml in the configuration directory."
+    )
+
+    def resolved_path(self) -> Path:
+        return Path(self.path) if self.path else CONFIG_DIR / "rules.toml"
+
+
+@dataclass(frozen=True)
 class Settings:
     env: str = setting("production", "development (conveniences on) or production.")
     server: ServerSettings = field(default_factory=ServerSettings)
@@ -228,6 +245,7 @@ class Settings:
     site: SiteSettings = field(default_factory=SiteSettings)
     oauth: OAuthSettings = field(default_factory=OAuthSettings)
     moderation: ModerationSettings = field(default_factory=ModerationSettings)
+    rules: RulesSettings = field(default_factory=RulesSettings)
 
     @property
     def development(self) -> bool:
@@ -450,6 +468,11 @@ def validate(settings: Settings) -> None:
         problems.append("server.port: must be between 1 and 65535")
     if not _is_origin(settings.server.public_url):
         problems.append("server.public_url: must be an origin such as https://comments.example")
+    for proxy in settings.server.trusted_proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            problems.append(f"server.trusted_proxies: {proxy!r} is not an address or network")
     if settings.server.max_body_bytes < 1024:
         problems.append("server.max_body_bytes: must be at least 1024")
     for origin in settings.site.article_origins:

@@ -4,6 +4,7 @@ app factory, and readers created through the same modules the login flow uses.""
 from __future__ import annotations
 
 import secrets
+import tomllib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +16,8 @@ from aiohttp.test_utils import TestClient
 from service.app import create_app
 from service.auth.sessions import SessionStore
 from service.auth.users import User, UserStore
-from service.settings import Settings, load_settings
+from service.rules import RuleSet, load_ruleset, parse_ruleset
+from service.settings import CONFIG_DIR, Settings, load_settings
 from service.store.keys import Keys
 from tests.redis_server import RedisProcess
 
@@ -52,19 +54,37 @@ def settings(redis_server: RedisProcess, key_prefix: str) -> Settings:
     )
 
 
+VOLUME_LIMITING_KINDS = ("rate_limit", "flood", "first_comments")
+
+
+@pytest.fixture(scope="session")
+def policy() -> RuleSet:
+    """The shipped standards-board policy, whole."""
+    return load_ruleset(CONFIG_DIR / "rules.toml")
+
+
+@pytest.fixture(scope="session")
+def volume_policy() -> RuleSet:
+    """The shipped policy without the rules that limit how often one reader may post, so tests
+    can post many comments quickly as one reader. Tests of those rules use `policy`."""
+    data = tomllib.loads((CONFIG_DIR / "rules.toml").read_text(encoding="utf-8"))
+    data["rules"] = [r for r in data["rules"] if r["kind"] not in VOLUME_LIMITING_KINDS]
+    return parse_ruleset(data, base_dir=CONFIG_DIR)
+
+
 @pytest.fixture
 def make_client(
-    aiohttp_client: Callable[..., Awaitable[TestClient[Any, Any]]],
-) -> Callable[[Settings], Awaitable[TestClient[Any, Any]]]:
-    async def make(settings: Settings) -> TestClient[Any, Any]:
-        return await aiohttp_client(create_app(settings))
+    aiohttp_client: Callable[..., Awaitable[TestClient[Any, Any]]], volume_policy: RuleSet
+) -> Callable[..., Awaitable[TestClient[Any, Any]]]:
+    async def make(settings: Settings, ruleset: RuleSet | None = None) -> TestClient[Any, Any]:
+        return await aiohttp_client(create_app(settings, ruleset=ruleset or volume_policy))
 
     return make
 
 
 @pytest.fixture
 async def client(
-    make_client: Callable[[Settings], Awaitable[TestClient[Any, Any]]], settings: Settings
+    make_client: Callable[..., Awaitable[TestClient[Any, Any]]], settings: Settings
 ) -> TestClient[Any, Any]:
     return await make_client(settings)
 

@@ -32,14 +32,24 @@ class Screened:
 
 
 class Screening(Protocol):
-    async def screen(self, body: str, author: User, article_id: str) -> Screened: ...
+    async def screen(
+        self, body: str, author: User, article_id: str, client_ip: str = ""
+    ) -> Screened: ...
+
+    async def accepted(self, body: str, author: User, comment_id: str, client_ip: str) -> None:
+        """Called once a screened comment is stored and not refused."""
 
 
 class LetThrough:
     """No rules: every comment goes to the moderators as it is."""
 
-    async def screen(self, body: str, author: User, article_id: str) -> Screened:
+    async def screen(
+        self, body: str, author: User, article_id: str, client_ip: str = ""
+    ) -> Screened:
         return Screened("approve")
+
+    async def accepted(self, body: str, author: User, comment_id: str, client_ip: str) -> None:
+        return None
 
 
 def _digest(text: str, size: int) -> str:
@@ -69,6 +79,7 @@ async def submit(
     article_id: str,
     raw_body: str,
     idempotency_key: str | None = None,
+    client_ip: str = "",
 ) -> Stored:
     now_ms = int(time.time() * 1000)
     check_author(author, now_ms)
@@ -78,7 +89,7 @@ async def submit(
         max_length=settings.max_length,
         max_codepoints=settings.max_length * 16,
     )
-    screened = await screening.screen(body, author, article_id)
+    screened = await screening.screen(body, author, article_id, client_ip)
     status, queue_view, publish = _placement(screened.action, settings.moderation_mode)
     comment = Comment(
         id=new_comment_id(shard_of(article_id), now_ms),
@@ -108,6 +119,8 @@ async def submit(
         )
     if stored.comment.status == "rejected":
         raise CommentRejected(reasons=stored.comment.reasons, comment_id=stored.comment.id)
+    if not stored.replayed:
+        await screening.accepted(body, author, stored.comment.id, client_ip)
     return stored
 
 

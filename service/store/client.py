@@ -64,6 +64,8 @@ class Scripts:
 
         self.intake = script("intake")
         self.page = script("page")
+        self.context = script("context")
+        self.record = script("record")
 
 
 def decode(value: Any) -> Any:

@@ -79,5 +79,17 @@ class Keys:
         """Sanctions of one reader, as an audit stream."""
         return f"{self.prefix}:{{u:{user_id}}}:audit"
 
+    def reader_rate(self, user_id: str) -> str:
+        """Times of the reader's recent comments (sorted set, for rate limits)."""
+        return f"{self.prefix}:{{u:{user_id}}}:rate"
+
+    def reader_flood(self, user_id: str) -> str:
+        """Fingerprints of the reader's recent comments (sorted set by time, for floods)."""
+        return f"{self.prefix}:{{u:{user_id}}}:flood"
+
+    def ip_rate(self, ip_digest: str) -> str:
+        """Times of recent comments from one client address (hashed; never the raw IP)."""
+        return f"{self.prefix}:{{ip:{ip_digest}}}:rate"
+
     def identity(self, provider: str, provider_user_id: str) -> str:
         return f"{self.prefix}:ident:{provider}:{provider_user_id}"
