@@ -6,6 +6,7 @@ characters are already dealt with) and returns spans in that reading's coordinat
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -47,12 +48,28 @@ _DIGIT_GAP = re.compile(r"(?<=\d)[\s.\-·_/()]+(?=[\d])")
 PII_KINDS = ("email", "phone_kr", "phone_intl", "rrn")
 
 
+# Cheap necessary conditions, tested before any regex: every number the detectors look for
+# has at least nine digits, or seven numerals of which one is 공, 영 or 일 (a Korean number
+# starts with 0, a month has a 0 or a 1), or an English "zero"/"oh"/"one".
+_MIN_DIGITS = 9
+_NOT_ASCII_DIGIT = bytes(c for c in range(256) if not 0x30 <= c <= 0x39)
+_KO_NUMERAL_RUN = re.compile(r"[공영일이삼사오육칠팔구](?:[\s.\-·]*[공영일이삼사오육칠팔구]){6}")
+
+
+def ascii_digits(text: str) -> int:
+    """How many ASCII digits ``text`` has (bytes.translate: far cheaper than a regex)."""
+    return len(text.encode("utf-8", "surrogatepass").translate(None, _NOT_ASCII_DIGIT))
+
+
 def _digit_reading(b: Reading) -> Reading | None:
     text = b.text
     numerals = (
-        sum(map(text.count, "공영일이삼사오육칠팔구")) >= 7 or "one" in text or "zero" in text
+        (("공" in text or "영" in text or "일" in text) and _KO_NUMERAL_RUN.search(text))
+        or "zero" in text
+        or "oh" in text
+        or "one" in text
     ) and _NUMERAL_HINT.search(text) is not None
-    if not numerals and _DIGIT_HINT.search(text) is None:
+    if not numerals and (ascii_digits(text) < _MIN_DIGITS or _DIGIT_HINT.search(text) is None):
         return None
     r = b
     if numerals:
@@ -66,7 +83,12 @@ def _numeral(m: re.Match[str]) -> str:
 
 def find_personal_info(b: Reading, kinds: frozenset[str]) -> list[tuple[Reading, Span, str]]:
     out: list[tuple[Reading, Span, str]] = []
-    if "email" in kinds and _EMAIL_HINT.search(b.text) is not None:
+    t = b.text
+    if (
+        "email" in kinds
+        and ("@" in t or "at" in t or "골뱅이" in t)
+        and _EMAIL_HINT.search(t) is not None
+    ):
         r = b
         if "@" not in b.text:
             r = substitute(b, _EMAIL_OBFUSCATED, _deobfuscate, "email")
@@ -117,8 +139,24 @@ class Link:
     host: str
 
 
+# A link needs a scheme, "www", a spelled-out dot, or a dot before a letter: tested with
+# ``in`` and one literal-prefixed regex before the costly patterns run.
+_DOT_LETTER = re.compile(r"\.[\s)\]}]*[a-z한]")
+
+
 def find_links(b: Reading) -> list[Link]:
-    if _LINK_HINT.search(b.text) is None:
+    t = b.text
+    if (
+        not (
+            "://" in t
+            or "www" in t
+            or "dot" in t
+            or "닷" in t
+            or "점" in t
+            or ("." in t and _DOT_LETTER.search(t) is not None)
+        )
+        or _LINK_HINT.search(t) is None
+    ):
         return []
     r = b
     if _LINK_OBFUSCATED.search(b.text) is not None:
@@ -147,26 +185,49 @@ def host_matches(host: str, domains: frozenset[str]) -> bool:
 
 # --- shouting, repetition, letters --------------------------------------------------------
 
-_UPPER = re.compile(r"[A-Z]")
-_LATIN = re.compile(r"[A-Za-z]")
+
+_NOT_UPPER = bytes(c for c in range(256) if not 0x41 <= c <= 0x5A)
+_NOT_LATIN = bytes(c for c in range(256) if not (0x41 <= c <= 0x5A or 0x61 <= c <= 0x7A))
 
 
 def shouting(original: str, min_letters: int, max_ratio: float) -> bool:
-    if _UPPER.search(original) is None:
+    if original.isascii():
+        raw = original.encode("ascii")
+    elif original.islower() or original.lower() == original:
+        return False  # cheap exits: no capital letter at all
+    else:
+        raw = original.encode("utf-8", "surrogatepass")  # ASCII letters are single bytes
+    upper = len(raw.translate(None, _NOT_UPPER))
+    if upper == 0:
         return False
-    letters = len(_LATIN.findall(original))
+    letters = len(raw.translate(None, _NOT_LATIN))
     if letters < min_letters:
         return False
-    return len(_UPPER.findall(original)) / letters > max_ratio
+    return upper / letters > max_ratio
 
 
 def char_run_pattern(max_run: int) -> re.Pattern[str]:
     return re.compile(rf"(\S)\1{{{max_run},}}")
 
 
+def char_run(pattern: re.Pattern[str], text: str, max_run: int) -> re.Match[str] | None:
+    """A run of more than ``max_run`` equal characters.
+
+    Such a run covers two consecutive multiples of ``step``, so the characters sampled at
+    those positions are equal: a comparison of a few samples spares the backtracking regex.
+    """
+    if len(text) <= max_run:
+        return None
+    samples = text[:: (max_run + 1) // 2]
+    if not any(a == b for a, b in itertools.pairwise(samples)):
+        return None
+    return pattern.search(text)
+
+
 def repeated_word(text: str, max_repeats: int) -> str | None:
     words = text.split()
-    if len(words) <= max_repeats:
+    # A word said more than max_repeats times leaves at least max_repeats repeats.
+    if len(words) <= max_repeats or len(words) - len(set(words)) < max_repeats:
         return None
     word, count = Counter(words).most_common(1)[0]
     return word if count > max_repeats else None
@@ -174,3 +235,8 @@ def repeated_word(text: str, max_repeats: int) -> str | None:
 
 def min_letters_pattern(n: int) -> re.Pattern[str]:
     return re.compile(rf"(?:[\W\d_]*[^\W\d_]){{{n}}}")
+
+
+def has_min_letters(pattern: re.Pattern[str], text: str, n: int) -> bool:
+    # A text that starts with n letters passes without the regex (isalpha implies [^\W\d_]).
+    return (len(text) >= n and text[:n].isalpha()) or pattern.match(text) is not None

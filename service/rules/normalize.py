@@ -287,6 +287,7 @@ _RUN3 = re.compile(r"([a-z])\1\1+")
 
 _KB_C = "rRsSeEfFaAqQtTdDwWcCzZxXvVgG"
 _KB_V = "yYuUiIoOpPhHjJkKlLbBnNmM"
+_HAS_LATIN = re.compile(r"[a-z]")
 _HAS_LATIN_PAIR = re.compile(r"[A-Za-z]{2}")
 _KB_CANDIDATE = re.compile(rf"(?<![A-Za-z])[{_KB_C}][{_KB_V}][A-Za-z]*")
 _KB_WORD = re.compile(rf"(?:[{_KB_C}][{_KB_V}]{{1,2}}(?:[{_KB_C}]{{1,2}}(?![{_KB_V}]))?)+")
@@ -306,7 +307,10 @@ def readings(text: str, base_reading: Reading | None = None) -> list[Reading]:
     b = base_reading or base(text)
     out = [b]
     cur = b
-    if _HAS_LEET.search(cur.text) is not None:
+    # Leetspeak, doubled letters and keyboard Hangul all need a Latin letter: one cheap test
+    # spares Hangul-only text (most comments) three regex passes.
+    latin = _HAS_LATIN.search(b.text) is not None
+    if latin and _HAS_LEET.search(cur.text) is not None:
         decoded = _LEET_TOKEN.sub(_leet, cur.text)
         if decoded != cur.text:
             maps = cur.maps()
@@ -317,6 +321,8 @@ def readings(text: str, base_reading: Reading | None = None) -> list[Reading]:
     if squeezed is not None:
         out.append(squeezed)
         cur = squeezed
+    if not latin:
+        return out
     if _RUN2.search(cur.text) is not None:
         out.append(_collapsed(cur, _RUN2, 1, "collapsed"))
         if _RUN3.search(cur.text) is not None:
@@ -344,7 +350,7 @@ def squeeze(src: Reading) -> Reading | None:
     """``src`` without spaces, punctuation and digits; None when there is nothing to remove
     between two letters."""
     text = "".join(src.text.split())
-    if _PUNCT_OR_DIGIT.search(text) is not None:
+    if not text.isalpha():  # letters only (the usual case) cannot hold a separator
         text = _PUNCT_OR_DIGIT.sub("", text)
     if text == src.text or len(text) < 2:
         return None

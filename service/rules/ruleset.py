@@ -169,17 +169,24 @@ class RuleSet:
         hits: list[Hit] = []
         links: list[detectors.Link] | None = None
         for rule in self._content:
-            if rule.kind == "wordlist":
+            kind = rule.kind
+            if kind == "wordlist":
                 continue
-            if rule.kind in ("links", "link_deny") and links is None:
-                links = detectors.find_links(b)
-            hits.extend(self._check(rule, body, b, links or []))
+            if kind == "links" or kind == "link_deny":
+                if links is None:
+                    links = detectors.find_links(b)
+                if links:
+                    hits.extend(self._link_hits(rule, body, links))
+            else:
+                self._check(rule, body, b, hits)
         if self._wordlist_rules:
             hits.extend(self._wordlist_hits(body, b))
-        return Verdict(strictest(hits), tuple(hits), self.version)
+        return Verdict(strictest(hits) if hits else "approve", tuple(hits), self.version)
 
     def _wordlist_hits(self, body: str, b: Reading) -> list[Hit]:
         found = self._matcher.find(readings(body, b))
+        if not found:
+            return []
         out: list[Hit] = []
         seen: set[tuple[int, tuple[int, int]]] = set()
         counts: dict[int, int] = {}
@@ -197,43 +204,39 @@ class RuleSet:
             out.append(rule.hit(action, span, body[span[0] : span[1]], detail))
         return out
 
-    def _check(self, rule: Rule, body: str, b: Reading, links: list[detectors.Link]) -> list[Hit]:
+    def _link_hits(self, rule: Rule, body: str, links: list[detectors.Link]) -> list[Hit]:
+        p = rule.params
+        if rule.kind == "link_deny":
+            deny = p["deny_domains"]
+            return [
+                self._span_hit(rule, body, lk.reading, lk.span, lk.host)
+                for lk in links
+                if detectors.host_matches(lk.host, deny)
+            ]
+        counted = [lk for lk in links if not detectors.host_matches(lk.host, p["allow_domains"])]
+        if len(counted) <= p["max_count"]:
+            return []
+        return [self._span_hit(rule, body, lk.reading, lk.span, lk.host) for lk in counted]
+
+    def _check(self, rule: Rule, body: str, b: Reading, out: list[Hit]) -> None:
+        """The pattern rules; each starts with a test far cheaper than its regex."""
         kind, p = rule.kind, rule.params
         if kind == "personal_info":
             found = detectors.find_personal_info(b, p["detect"])
-            return [self._span_hit(rule, body, r, s, what) for r, s, what in found]
-        if kind in ("links", "link_deny"):
-            if kind == "link_deny":
-                deny = p["deny_domains"]
-                return [
-                    self._span_hit(rule, body, lk.reading, lk.span, lk.host)
-                    for lk in links
-                    if detectors.host_matches(lk.host, deny)
-                ]
-            counted = [
-                lk for lk in links if not detectors.host_matches(lk.host, p["allow_domains"])
-            ]
-            if len(counted) <= p["max_count"]:
-                return []
-            return [self._span_hit(rule, body, lk.reading, lk.span, lk.host) for lk in counted]
-        if kind == "shouting":
+            out.extend(self._span_hit(rule, body, r, s, what) for r, s, what in found)
+        elif kind == "shouting":
             if detectors.shouting(body, p["min_letters"], p["max_ratio"]):
-                return [rule.hit(span=(0, len(body)), excerpt=body, detail="capitals")]
-            return []
-        if kind == "repetition":
-            out: list[Hit] = []
-            m = self._char_runs[rule.id].search(b.text)
+                out.append(rule.hit(span=(0, len(body)), excerpt=body, detail="capitals"))
+        elif kind == "repetition":
+            m = detectors.char_run(self._char_runs[rule.id], b.text, p["max_char_run"])
             if m is not None:
                 out.append(self._span_hit(rule, body, b, m.span(), "repeated character"))
             word = detectors.repeated_word(b.text, p["max_word_repeats"])
             if word is not None:
                 out.append(rule.hit(span=(0, len(body)), excerpt=word, detail="repeated word"))
-            return out
-        if kind == "min_letters":
-            if self._min_letters[rule.id].match(b.text) is None:
-                return [rule.hit(span=(0, len(body)), excerpt=body, detail="too few letters")]
-            return []
-        return []
+        elif kind == "min_letters":
+            if not detectors.has_min_letters(self._min_letters[rule.id], b.text, p["min"]):
+                out.append(rule.hit(span=(0, len(body)), excerpt=body, detail="too few letters"))
 
     @staticmethod
     def _span_hit(rule: Rule, body: str, r: Reading, span: tuple[int, int], detail: str) -> Hit:

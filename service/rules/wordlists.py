@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import ahocorasick_rs as ac
 
@@ -45,8 +46,9 @@ class Term:
     has_double: bool  # survives only readings that keep doubled letters
 
 
-@dataclass(frozen=True, slots=True)
-class TermHit:
+class TermHit(NamedTuple):
+    """A term found in a reading, at ``reading.text[start:end]`` (a tuple: made per match)."""
+
     term: Term
     reading: Reading
     start: int
@@ -122,20 +124,59 @@ class TermMatcher:
     def find(self, readings: list[Reading]) -> list[TermHit]:
         if self._ac is None:
             return []
+        # One automaton pass over every reading, joined by a character no term contains:
+        # the call, not the scan, is most of the cost on comments this short.
+        if len(readings) == 1:
+            joined = readings[0].text
+            offsets = [0]
+        else:
+            offsets = []
+            pos = 0
+            for r in readings:
+                offsets.append(pos)
+                pos += len(r.text) + 1
+            joined = "\n".join(r.text for r in readings)
+        found = self._ac.find_matches_as_indexes(joined, overlapping=True)
+        if not found:
+            return []
         out: list[TermHit] = []
-        for r in readings:
-            found = self._ac.find_matches_as_indexes(r.text, overlapping=True)
-            if not found:
+        innocent: dict[str, list[tuple[int, int]]] = {}
+        per_reading: list[list[tuple[int, int, int]]] = [[] for _ in readings]
+        k = 0
+        for pid, i, j in found:
+            while k + 1 < len(offsets) and i >= offsets[k + 1]:
+                k += 1
+            per_reading[k].append((pid, i - offsets[k], j - offsets[k]))
+        index = {id(r): n for n, r in enumerate(readings)}
+        for k, r in enumerate(readings):
+            matches = per_reading[k]
+            if not matches:
                 continue
-            for pid, i, j in found:
-                for term in self._payload[pid]:
-                    if term.has_double and r.name == "collapsed":
-                        continue
-                    if self._accept(term, r, i, j):
-                        out.append(TermHit(term, r, i, j))
+            src = index.get(id(r.src)) if r.name == "squeezed" else None
+            skip = _same_as_source(matches, per_reading[src]) if src is not None else set()
+            for pid, i, j in matches:
+                if pid not in skip:
+                    self._collect(pid, r, i, j, innocent, out)
         return out
 
-    def _accept(self, term: Term, r: Reading, i: int, j: int) -> bool:
+    def _collect(
+        self,
+        pid: int,
+        r: Reading,
+        i: int,
+        j: int,
+        innocent: dict[str, list[tuple[int, int]]],
+        out: list[TermHit],
+    ) -> None:
+        for term in self._payload[pid]:
+            if term.has_double and r.name == "collapsed":
+                continue
+            if self._accept(term, r, i, j, innocent):
+                out.append(TermHit(term, r, i, j))
+
+    def _accept(
+        self, term: Term, r: Reading, i: int, j: int, innocent: dict[str, list[tuple[int, int]]]
+    ) -> bool:
         # Judge boundaries, exceptions and innocent words on the text as spaced by the writer.
         if r.src is not None:
             a, b = r.local_span(i, j)
@@ -152,15 +193,41 @@ class TermMatcher:
             if ctx.startswith(before, a - len(before)) and ctx.startswith(after, b):
                 if a - len(before) >= 0:
                     return False
-        return not (self._inside_innocent(r.text, i, j) or self._inside_innocent(ctx, a, b))
+        return not (
+            self._inside_innocent(r.text, i, j, innocent)
+            or self._inside_innocent(ctx, a, b, innocent)
+        )
 
-    def _inside_innocent(self, text: str, i: int, j: int) -> bool:
+    def _inside_innocent(
+        self, text: str, i: int, j: int, cache: dict[str, list[tuple[int, int]]]
+    ) -> bool:
         if self._innocent is None:
             return False
-        for _, a, b in self._innocent.find_matches_as_indexes(text, overlapping=True):
-            if a <= i and j <= b:
-                return True
-        return False
+        spans = cache.get(text)
+        if spans is None:
+            found = self._innocent.find_matches_as_indexes(text, overlapping=True)
+            spans = cache[text] = [(a, b) for _, a, b in found]
+        return any(a <= i and j <= b for a, b in spans)
+
+
+def _same_as_source(
+    matches: list[tuple[int, int, int]], source: list[tuple[int, int, int]]
+) -> set[int]:
+    """Terms a squeezed reading found no more often than the reading it was squeezed from.
+
+    Squeezing only removes characters, so each match in the source is also a match in the
+    squeezed text; when the counts agree there is no match across a removed separator, and
+    the source's matches (already judged) say everything. Saves building the index map.
+    """
+    if not source:
+        return set()
+    counts: dict[int, int] = {}
+    for pid, _, _ in matches:
+        counts[pid] = counts.get(pid, 0) + 1
+    for pid, _, _ in source:
+        if pid in counts:
+            counts[pid] -= 1
+    return {pid for pid, n in counts.items() if n <= 0}
 
 
 def read_list(path: Path) -> str:
