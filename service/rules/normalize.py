@@ -21,7 +21,16 @@ from collections.abc import Callable
 
 from . import tables
 
-__all__ = ["Reading", "base", "fingerprint", "gap_ok", "normalize", "readings", "substitute"]
+__all__ = [
+    "Reading",
+    "base",
+    "ends_word",
+    "fingerprint",
+    "gap_ok",
+    "normalize",
+    "readings",
+    "substitute",
+]
 
 
 class Reading:
@@ -371,8 +380,10 @@ def gap_ok(src_text: str, a: int, b: int) -> bool:
     """May ``src_text[a:b]`` be read as one word once its separators are removed?
 
     Punctuation and digits inside a word are evasion (시.발, 시1발, f.u.c.k). Across spaces,
-    only letters typed one by one count (시 발, f u c k), and the first must start a word, so
-    that 다시 발견 and 9시 발표 do not become 시발.
+    the match must start a word, so that 다시 발견 does not become 시발, and either its letters
+    are typed one by one (시 발, f u c k) or one word of three letters or more is broken once
+    (개새 끼, 미친 것들). A match that takes more than one letter after the last space must
+    finish that word (particles allowed), so that 또 라이브 is not 또라이.
     """
     chunk = src_text[a:b]
     parts = _WORD_GAP.split(chunk)
@@ -380,7 +391,33 @@ def gap_ok(src_text: str, a: int, b: int) -> bool:
         return True
     if a > 0 and _LETTER_RUN.match(src_text, a - 1) is not None:
         return False
-    return all(len(_PUNCT_OR_DIGIT.sub("", p)) <= 1 for p in parts[:-1])
+    letters = [len(_PUNCT_OR_DIGIT.sub("", p)) for p in parts]
+    if all(n <= 1 for n in letters[:-1]):
+        return letters[-1] <= 1 or ends_word(src_text, b)
+    return len(parts) == 2 and sum(letters) >= 3 and ends_word(src_text, b)
+
+
+# Particles and short endings that may follow a noun or a slur inside the same written word
+# (게이가, 충들이, 새끼들아). Two may follow each other; anything else continues the word.
+ENDINGS = frozenset(
+    "들 이 가 은 는 을 를 도 만 아 야 의 에 와 과 랑 이랑 하고 한테 에게 처럼 보다 같은 같이 "
+    "이다 이냐 이노 이네 이지 이야 이고 이라 이나 이여 임 인 임 네 냐 노 지 다 라 나 여 "
+    "년 놈 새끼 짓 질 들아 들이 들은 들을 들의 들도 들만".split()
+)
+_SYLLABLES = re.compile("[가-힣]+")
+
+
+def ends_word(text: str, b: int) -> bool:
+    """Does a match ending at ``b`` finish its word, allowing particles (바보를, 충들이)?"""
+    if b >= len(text):
+        return True
+    m = _SYLLABLES.match(text, b)
+    if m is None:
+        return not ("a" <= text[b] <= "z")
+    rest = m.group()
+    if rest in ENDINGS:
+        return True
+    return any(rest[:k] in ENDINGS and rest[k:] in ENDINGS for k in range(1, len(rest)))
 
 
 def keyboard_reading(text: str) -> Reading | None:

@@ -6,8 +6,11 @@ A term file is UTF-8 text, one entry a line, tab-separated::
 
 ``severity`` is 1 (mild) to 4 (severe), default 3. ``options`` are space-separated:
 ``word`` (match on word boundaries, the default for Latin entries), ``partial`` (match inside
-words, the default for Hangul entries) and ``except=a*|*b`` (innocent words around the term,
-``*`` standing for the term, as in dsojevic/profanity-list). Blank lines and lines starting
+words, the default for Hangul entries), ``except=a*|*b`` (innocent words around the term,
+``*`` standing for the term, as in dsojevic/profanity-list), and for Korean morphology:
+``suffix`` (only attached to a preceding noun: 급식충, 글쓴게이), ``end`` (only where the
+word ends, particles allowed: 충들이, not 충분) and ``initials`` (also matched with one
+syllable typed as its first consonant: ㅂ신, 병ㅅ, ㅅ발). Blank lines and lines starting
 with ``#`` are ignored. An innocent-words file has one word a line; a match that lies inside
 one of them is dropped (시발점, scunthorpe).
 """
@@ -21,11 +24,22 @@ from typing import NamedTuple
 
 import ahocorasick_rs as ac
 
-from .normalize import Reading, gap_ok, normalize
+from .normalize import Reading, ends_word, gap_ok, normalize
 
 _LATIN = re.compile(r"[a-z]")
 _HANGUL = re.compile(r"[가-힣ㄱ-ㅣ]")
 _DOUBLE = re.compile(r"([a-z])\1")
+_FLAGS = frozenset({"suffix", "end", "initials"})
+_INITIALS = "ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ"
+
+
+def initial_variants(key: str) -> list[str]:
+    """``key`` with one of its syllables replaced by its first consonant (병신 → ㅂ신, 병ㅅ)."""
+    out = []
+    for i, ch in enumerate(key):
+        if "가" <= ch <= "힣":
+            out.append(key[:i] + _INITIALS[(ord(ch) - 0xAC00) // 588] + key[i + 1 :])
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +48,7 @@ class Entry:
     severity: int
     mode: str  # "word" | "partial" | "" (by script)
     exceptions: tuple[str, ...]
+    flags: frozenset[str] = frozenset()  # "suffix", "end", "initials"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +59,8 @@ class Term:
     word: bool  # Latin word-boundary matching
     exceptions: tuple[tuple[str, str], ...]  # normalised (before, after)
     has_double: bool  # survives only readings that keep doubled letters
+    suffix: bool = False  # must follow a Hangul syllable of the same word
+    end: bool = False  # must finish its word (particles allowed)
 
 
 class TermHit(NamedTuple):
@@ -67,6 +84,7 @@ def parse_terms(text: str, source: str) -> tuple[list[Entry], list[str]]:
         severity = 3
         mode = ""
         exceptions: tuple[str, ...] = ()
+        flags: set[str] = set()
         if len(cols) > 1 and cols[1].strip():
             if not cols[1].strip().isdigit() or not 1 <= int(cols[1]) <= 4:
                 errors.append(f"{source}:{lineno}: severity must be 1-4, got {cols[1]!r}")
@@ -75,6 +93,8 @@ def parse_terms(text: str, source: str) -> tuple[list[Entry], list[str]]:
         for opt in cols[2].split() if len(cols) > 2 else []:
             if opt in ("word", "partial"):
                 mode = opt
+            elif opt in _FLAGS:
+                flags.add(opt)
             elif opt.startswith("except="):
                 exceptions = tuple(e for e in opt.removeprefix("except=").split("|") if e)
             else:
@@ -82,7 +102,7 @@ def parse_terms(text: str, source: str) -> tuple[list[Entry], list[str]]:
         if not normalize(term).strip():
             errors.append(f"{source}:{lineno}: entry {term!r} is empty once normalised")
             continue
-        entries.append(Entry(term, severity, mode, exceptions))
+        entries.append(Entry(term, severity, mode, exceptions, frozenset(flags)))
     return entries, errors
 
 
@@ -106,11 +126,23 @@ class TermMatcher:
                 latin = bool(_LATIN.search(key)) and not _HANGUL.search(key)
                 word = e.mode == "word" or (e.mode == "" and latin)
                 excs = tuple(x for p in e.exceptions if (x := _exception(p, key)) is not None)
-                term = Term(rule_index, e.term, e.severity, word, excs, bool(_DOUBLE.search(key)))
-                if key not in keys:
-                    keys[key] = len(payload)
-                    payload.append([])
-                payload[keys[key]].append(term)
+                term = Term(
+                    rule_index,
+                    e.term,
+                    e.severity,
+                    word,
+                    excs,
+                    bool(_DOUBLE.search(key)),
+                    "suffix" in e.flags,
+                    "end" in e.flags,
+                )
+                variants = [key, *initial_variants(key)] if "initials" in e.flags else [key]
+                for k in variants:
+                    if k not in keys:
+                        keys[k] = len(payload)
+                        payload.append([])
+                    if term not in payload[keys[k]]:  # the same entry in two lists
+                        payload[keys[k]].append(term)
         self.size = len(keys)
         self._payload = payload
         self._ac = (
@@ -188,6 +220,10 @@ class TermMatcher:
         if term.word and (
             (a > 0 and "a" <= ctx[a - 1] <= "z") or (b < len(ctx) and "a" <= ctx[b] <= "z")
         ):
+            return False
+        if term.suffix and not (a > 0 and "가" <= ctx[a - 1] <= "힣"):
+            return False
+        if term.end and not ends_word(ctx, b):
             return False
         for before, after in term.exceptions:
             if ctx.startswith(before, a - len(before)) and ctx.startswith(after, b):
