@@ -127,6 +127,21 @@ async def run(base: str, tokens: list[str], batch: int, duration: float, bulk: b
     return int(decided / elapsed)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measured(pid: int, base: str, tokens: list[str], args: argparse.Namespace, bulk: bool):
+    """(decisions per second, service CPU milliseconds per decision)."""
+    cpu = cpu_seconds(pid)
+    started = time.monotonic()
+    rate = asyncio.run(run(base, tokens, args.batch, args.duration, bulk))
+    decisions = max(1, rate * (time.monotonic() - started))
+    return rate, 1000 * (cpu_seconds(pid) - cpu) / decisions
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=10.0)
@@ -157,8 +172,8 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         wait_http(f"{base}/healthz")
         tokens = asyncio.run(seed(redis.url, args.comments, args.moderators))
-        single = asyncio.run(run(base, tokens, args.batch, args.duration, bulk=False))
-        bulk = asyncio.run(run(base, tokens, args.batch, args.duration, bulk=True))
+        single, single_cpu = measured(service.pid, base, tokens, args, bulk=False)
+        bulk, bulk_cpu = measured(service.pid, base, tokens, args, bulk=True)
     finally:
         service.send_signal(signal.SIGTERM)
         service.wait(15)
@@ -168,8 +183,15 @@ def main() -> None:
         f"\n{args.moderators} moderators, claims of {args.batch}, {args.duration:.0f} s per run, "
         "1 service process, loopback"
     )
-    print(f"claim + one decision per request : {single:>7} decisions/s")
-    print(f"claim + one bulk decision        : {bulk:>7} decisions/s")
+    print("(service CPU per decision: what one core of the service process would sustain)")
+    print(
+        f"claim + one decision per request : {single:>7} decisions/s, "
+        f"{single_cpu:.3f} ms CPU each (~{1000 / single_cpu:.0f}/s per core)"
+    )
+    print(
+        f"claim + one bulk decision        : {bulk:>7} decisions/s, "
+        f"{bulk_cpu:.3f} ms CPU each (~{1000 / bulk_cpu:.0f}/s per core)"
+    )
 
 
 if __name__ == "__main__":

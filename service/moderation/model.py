@@ -10,7 +10,8 @@ from ..store.client import decode
 
 VIEWS = ("pending", "reported", "unmoderated")
 ACTIONS = ("approve", "reject")
-# The comment's own fields, then the moderation ones kept in the same hash:
+# The comment's own fields, then the moderation ones kept in the same hash (mod_claim.lua
+# lists the same, in the same order):
 # rc reports, lh/le/lv lease holder/expiry (ms)/view, d/dr/dn/dby/dat the decision.
 MODERATION_FIELDS = (*FIELDS, "rc", "lh", "le", "lv", "d", "dr", "dn", "dby", "dat")
 # What the decision script answers with (HMGET order).

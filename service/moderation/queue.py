@@ -19,7 +19,6 @@ admin may decide any comment at any time.
 
 from __future__ import annotations
 
-import asyncio
 import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -144,7 +143,6 @@ class ModerationQueue:
                             n,
                             self.lease_ms,
                             self.settings.audit_max_entries,
-                            *MODERATION_FIELDS,
                         ],
                         client=pipe,
                     )
@@ -170,11 +168,7 @@ class ModerationQueue:
                     client=pipe,
                 )
             peeked = await pipe.execute()
-        candidates = (
-            (_stream_order(decode(entry_id)), shard)
-            for shard, ids in enumerate(peeked)
-            for entry_id in ids
-        )
+        candidates = ((ms, shard) for shard, times in enumerate(peeked) for ms in times)
         plan: dict[int, int] = {}
         for _, shard in heapq.nsmallest(need, candidates):
             plan[shard] = plan.get(shard, 0) + 1
@@ -282,9 +276,9 @@ class ModerationQueue:
         if shard is None:
             return Decided("missing", None)
         keys, args = self._decide_call(moderator, comment_id, shard, action, reason, note)
-        # Shielded: once sent, let the answer be read so the connection stays in step; the
-        # script itself is all-or-nothing either way.
-        outcome, state = await asyncio.shield(self.scripts.decide_one(keys=keys, args=args))
+        # A cancelled caller may or may not have had its decision applied: the script is
+        # all-or-nothing either way, and a retry answers which.
+        outcome, state = await self.scripts.decide_one(keys=keys, args=args)
         return _decided(comment_id, outcome, state)
 
     async def decide_many(

@@ -96,3 +96,13 @@ async def test_extend_and_release(make_client, settings, make_moderator, reader)
     resp = await client.post(f"{API}/claims/release", json={"ids": [cid]}, headers=a.auth)
     assert (await resp.json())["results"][0] == {"id": cid, "result": "ok", "lease_until": None}
     assert [c["comment"]["id"] for c in (await claim(client, b))["claims"]] == [cid]
+
+
+def test_the_claim_script_returns_the_moderation_fields_in_order():
+    from pathlib import Path
+
+    from service.moderation.model import MODERATION_FIELDS
+
+    source = (Path(__file__).parents[2] / "service/store/lua/mod_claim.lua").read_text()
+    listed = source.split("local fields = {", 1)[1].split("}", 1)[0]
+    assert [f.strip().strip("'") for f in listed.split(",")] == list(MODERATION_FIELDS)

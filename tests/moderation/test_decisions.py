@@ -132,7 +132,7 @@ async def test_a_cancelled_decision_is_all_or_nothing(
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-    await asyncio.sleep(0.2)  # shielded script calls finish in the background
+    await asyncio.sleep(0.2)  # calls already sent finish regardless
     states = await check_invariants(redis, settings.redis.key_prefix, ids)
     assert set(states.values()) <= {"waiting", "decided"}
     for c in posted:

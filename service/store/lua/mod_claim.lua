@@ -4,12 +4,14 @@
 -- two moderators ever hold the same comment.
 -- KEYS[1] shard prefix   KEYS[2] queue stream   KEYS[3] audit stream
 -- ARGV[1] group   ARGV[2] moderator id (the consumer)   ARGV[3] view   ARGV[4] how many
--- ARGV[5] lease (ms)   ARGV[6] audit max length   ARGV[7..] comment fields to return
--- Returns {{comment id, lease expiry ms, {fields...}}, ...}.
+-- ARGV[5] lease (ms)   ARGV[6] audit max length
+-- Returns {{comment id, lease expiry ms, {fields...}}, ...}, fields in the order of
+-- MODERATION_FIELDS in service/moderation/model.py.
 local prefix, q, audit = KEYS[1], KEYS[2], KEYS[3]
 local group, who, view = ARGV[1], ARGV[2], ARGV[3]
 local want, lease, maxlen = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
-local fields = {unpack(ARGV, 7)}
+local fields = {'id', 'a', 'u', 'n', 'v', 'b', 's', 't', 'r', 'h',
+                'rc', 'lh', 'le', 'lv', 'd', 'dr', 'dn', 'dby', 'dat'}
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local expiry = now + lease

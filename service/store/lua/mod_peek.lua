@@ -3,6 +3,8 @@
 -- delivered. Every expired pending entry is older than every undelivered one, so the
 -- concatenation is in id (time) order.
 -- KEYS[1] queue stream   ARGV[1] group   ARGV[2] lease (ms)   ARGV[3] how many
+-- Returns the millisecond part of each id (integers are cheap to send and compare; entries of
+-- the same millisecond in different shards may come in either order).
 local q, group, want = KEYS[1], ARGV[1], tonumber(ARGV[3])
 if redis.call('EXISTS', q) == 0 then
   return {}
@@ -21,12 +23,12 @@ end
 local out = {}
 if last ~= '0-0' then
   for _, p in ipairs(redis.call('XPENDING', q, group, 'IDLE', ARGV[2], '-', '+', want)) do
-    out[#out + 1] = p[1]
+    out[#out + 1] = tonumber(string.match(p[1], '^(%d+)'))
   end
 end
 if #out < want then
   for _, e in ipairs(redis.call('XRANGE', q, '(' .. last, '+', 'COUNT', want - #out)) do
-    out[#out + 1] = e[1]
+    out[#out + 1] = tonumber(string.match(e[1], '^(%d+)'))
   end
 end
 return out
