@@ -143,6 +143,8 @@ class TermMatcher:
                         payload.append([])
                     if term not in payload[keys[k]]:  # the same entry in two lists
                         payload[keys[k]].append(term)
+        for terms in payload:  # the strictest entry of a rule speaks first for a span
+            terms.sort(key=lambda t: (t.rule, -t.severity))
         self.size = len(keys)
         self._payload = payload
         self._ac = (
