@@ -41,3 +41,6 @@ def setup_logging(level: str = "INFO") -> None:
     root.setLevel(level)
     # aiohttp's own access log is replaced by ours (it would log raw query strings).
     logging.getLogger("aiohttp.access").disabled = True
+    # httpx logs every provider URL at INFO, and Facebook's carry appsecret_proof.
+    for name in ("httpx", "httpx2", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)

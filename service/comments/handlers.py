@@ -8,7 +8,7 @@ from ..appkeys import COMMENTS, SCREENING, SETTINGS
 from ..auth.web import require_reader
 from ..errors import InvalidRequest
 from ..http.body import Field, json_response, query_int, read_json
-from ..http.forwarded import client_ip
+from ..http.forwarded import client_ip, trusted_networks
 from .ids import ARTICLE_ID, decode_cursor, encode_cursor
 from .intake import submit
 from .store import Page
@@ -73,7 +73,7 @@ async def post_comment(request: web.Request) -> web.Response:
         article_id,
         data["body"],
         idempotency_key,
-        client_ip(request, request.app[SETTINGS].server.trusted_proxies),
+        client_ip(request, trusted_networks(request.app[SETTINGS].server.trusted_proxies)),
     )
     headers = {"Idempotent-Replayed": "true"} if stored.replayed else None
     return json_response(stored.comment.for_author(), status=201, headers=headers)

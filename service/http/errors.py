@@ -73,7 +73,9 @@ def setup_errors(app: web.Application, settings: Settings) -> None:
                 raise
             return error_response(_from_http(exc, settings.server.max_body_bytes))
         except UNAVAILABLE_ERRORS as exc:
-            log.warning("redis unavailable", extra={"error": type(exc).__name__})
+            log.warning(
+                "redis unavailable", extra={"error": type(exc).__name__, "detail": str(exc)[:200]}
+            )
             return error_response(ServiceUnavailable(retry_after=retry_after))
         except Exception:
             log.exception("unhandled error")

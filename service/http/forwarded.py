@@ -1,36 +1,52 @@
-"""The client's address: the peer, or the right-most untrusted X-Forwarded-For hop when the peer
-is one of `server.trusted_proxies`."""
+"""The client's address: the peer, or, when the peer is one of `server.trusted_proxies`, the
+nearest untrusted hop in X-Forwarded-For (anything further left is whatever the client wrote)."""
 
 from __future__ import annotations
 
+import functools
 import ipaddress
+from collections.abc import Iterable
 
 from aiohttp import web
 
-
-def _parse(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        return ipaddress.ip_address(value.strip())
-    except ValueError:
-        return None
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-def client_ip(request: web.Request, trusted_proxies: list[str]) -> str:
+@functools.lru_cache(maxsize=8)
+def _parse_networks(entries: tuple[str, ...]) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
+
+
+def trusted_networks(entries: Iterable[str]) -> tuple[Network, ...]:
+    return _parse_networks(tuple(entries))
+
+
+def client_ip(request: web.Request, trusted: tuple[Network, ...]) -> str:
     peer = request.remote or ""
-    if not trusted_proxies:
+    if not trusted or not _within(peer, trusted):
         return peer
-    networks = [ipaddress.ip_network(p, strict=False) for p in trusted_proxies]
-
-    def trusted(address: str) -> bool:
-        parsed = _parse(address)
-        return parsed is not None and any(parsed in n for n in networks)
-
-    if not trusted(peer):
-        return peer
-    hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",") if h.strip()]
-    # Walk from the nearest hop outwards; the first address no trusted proxy vouches for is the
-    # client (anything further left could have been written by the client itself).
+    hops = [
+        hop.strip()
+        for header in request.headers.getall("X-Forwarded-For", [])
+        for hop in header.split(",")
+    ]
     for hop in reversed(hops):
-        if not trusted(hop):
-            return hop if _parse(hop) is not None else peer
-    return hops[0] if hops else peer
+        if not _within(hop, trusted):
+            return hop if _is_ip(hop) else peer
+    return peer
+
+
+def _within(address: str, networks: tuple[Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def _is_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True

@@ -39,7 +39,8 @@ def connect(settings: RedisSettings, url: str | None = None) -> Redis:
         retry=Retry(ExponentialBackoff(cap=0.05, base=0.01), 1),
         health_check_interval=30,
     )
-    return aioredis.Redis(connection_pool=pool)
+    # from_pool hands the pool to the client, so closing the client closes its connections.
+    return aioredis.Redis.from_pool(pool)
 
 
 def load_script(client: Redis, name: str) -> AsyncScript:

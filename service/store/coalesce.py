@@ -13,7 +13,8 @@ import asyncio
 from typing import Any
 
 import redis.asyncio as aioredis
-from redis.exceptions import NoScriptError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoScriptError, ResponseError
 
 MAX_BATCH = 256
 
@@ -54,19 +55,16 @@ class Coalescer:
     async def _send(self, batch: list[tuple[tuple[Any, ...], asyncio.Future[Any]]]) -> None:
         self._in_flight += 1
         try:
-            async with self.client.pipeline(transaction=False) as pipe:
-                for args, _ in batch:
-                    pipe.execute_command(*args)
-                results = await pipe.execute(raise_on_error=False)
+            results = await self._round_trip([args for args, _ in batch])
         except BaseException as exc:  # the whole round trip failed: every caller learns why
-            self._in_flight -= 1
             for _, future in batch:
                 if not future.done():
                     future.set_exception(exc if isinstance(exc, Exception) else ConnectionError())
             if not isinstance(exc, Exception):
                 raise
             return
-        self._in_flight -= 1
+        finally:
+            self._in_flight -= 1
         for (_, future), result in zip(batch, results, strict=True):
             if future.done():  # the caller gave up (cancelled); the command ran regardless
                 continue
@@ -74,6 +72,43 @@ class Coalescer:
                 future.set_exception(result)
             else:
                 future.set_result(result)
+
+    async def _round_trip(self, commands: list[tuple[Any, ...]]) -> list[Any]:
+        """Send every command in one write and read the replies in order.
+
+        redis-py's pipeline packs each argument through several layers of Python; packing the
+        protocol here is a join of bytes, which is what makes a shared round trip cheap.
+
+        A connection that turns out dead before any reply arrives (typically one left over from
+        before a Redis restart) is replaced and the batch sent once more, as redis-py's own retry
+        does; once a reply has been read nothing is resent."""
+        packed = pack(commands)
+        pool = self.client.connection_pool
+        for attempt in (1, 2):
+            connection = await pool.get_connection()  # type: ignore[no-untyped-call]
+            results: list[Any] = []
+            try:
+                await connection.send_packed_command(packed, check_health=False)
+                for _ in commands:
+                    try:
+                        results.append(await connection.read_response())
+                    except ResponseError as exc:
+                        results.append(exc)
+                return results
+            except RedisConnectionError:
+                # The other idle connections are likely as dead as this one: drop them all so
+                # the next requests connect afresh instead of failing in turn.
+                await connection.disconnect()
+                await pool.disconnect(inuse_connections=False)
+                if results or attempt == 2:
+                    raise
+            except BaseException:
+                # The stream's position is unknown (a timeout, a cancellation): never reuse it.
+                await connection.disconnect()
+                raise
+            finally:
+                await pool.release(connection)
+        raise AssertionError("unreachable")
 
     async def close(self) -> None:
         if self._tasks:
@@ -95,3 +130,26 @@ class CoalescedScript:
         except NoScriptError:
             await self.coalescer.client.script_load(self.source)
             return await self.coalescer.execute("EVALSHA", self.sha, len(keys), *keys, *args)
+
+
+def _arg(value: Any) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    if isinstance(value, bool):
+        raise TypeError("booleans are not Redis arguments")
+    if isinstance(value, int | float):
+        return repr(value).encode("ascii")
+    raise TypeError(f"cannot send {type(value).__name__} to Redis")
+
+
+def pack(commands: list[tuple[Any, ...]]) -> bytes:
+    """RESP: an array of bulk strings per command, all in one buffer."""
+    out: list[bytes] = []
+    for command in commands:
+        out.append(b"*%d\r\n" % len(command))
+        for value in command:
+            data = _arg(value)
+            out.append(b"$%d\r\n%s\r\n" % (len(data), data))
+    return b"".join(out)

@@ -28,13 +28,14 @@ from ...appkeys import (
 )
 from ...errors import NotFound
 from ...http.body import json_response
+from ...http.forwarded import trusted_networks
 from ...settings import Settings, SettingsError
 from .. import devprovider
 from ..handlers import set_session_cookie
 from . import client
 from .pages import error_page, popup_page
 from .providers import Provider, callback_url, providers_from
-from .ratelimit import LoginRateLimit, trusted_networks
+from .ratelimit import LoginRateLimit
 from .returnto import ReturnPolicy
 from .transactions import LoginTransaction, LoginTransactions
 

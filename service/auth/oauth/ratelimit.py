@@ -10,14 +10,12 @@ from __future__ import annotations
 import ipaddress
 import math
 import time
-from collections.abc import Iterable
 
 from aiohttp import web
 
 from ...errors import RateLimited
+from ...http.forwarded import Network, client_ip
 from ...store.client import Redis
-
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class LoginRateLimit:
@@ -66,40 +64,3 @@ def _subject(client: str) -> str:
     if address.version == 6:
         return str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
     return str(address)
-
-
-def trusted_networks(entries: Iterable[str]) -> tuple[Network, ...]:
-    return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
-
-
-def client_ip(request: web.Request, trusted: tuple[Network, ...]) -> str:
-    """The peer address, or, when the peer is a trusted proxy, the nearest untrusted address in
-    X-Forwarded-For (the left part of that header is whatever the client wrote)."""
-    peer = request.remote or ""
-    if not trusted or not _within(peer, trusted):
-        return peer
-    hops = [
-        hop.strip()
-        for header in request.headers.getall("X-Forwarded-For", [])
-        for hop in header.split(",")
-    ]
-    for hop in reversed(hops):
-        if not _within(hop, trusted):
-            return hop if _is_ip(hop) else peer
-    return peer
-
-
-def _within(address: str, networks: tuple[Network, ...]) -> bool:
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return any(ip in network for network in networks)
-
-
-def _is_ip(value: str) -> bool:
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return False
-    return True
