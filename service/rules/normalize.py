@@ -400,10 +400,14 @@ def gap_ok(src_text: str, a: int, b: int) -> bool:
 # Particles and short endings that may follow a noun or a slur inside the same written word
 # (게이가, 충들이, 새끼들아). Two may follow each other; anything else continues the word.
 ENDINGS = frozenset(
-    "들 이 가 은 는 을 를 도 만 아 야 의 에 와 과 랑 이랑 하고 한테 에게 처럼 보다 같은 같이 "
-    "이다 이냐 이노 이네 이지 이야 이고 이라 이나 이여 이면 이니 임 인 네 냐 노 지 다 라 나 여 "
-    "년 놈 새끼 짓 질 들아 들이 들은 들을 들의 들도 들만".split()
-)
+    {
+        "들", "이", "가", "은", "는", "을", "를", "도", "만", "아", "야", "의", "에", "와", "과",
+        "랑", "이랑", "하고", "한테", "에게", "처럼", "보다", "같은", "같이", "이다", "이냐",
+        "이노", "이네", "이지", "이야", "이고", "이라", "이나", "이여", "이면", "이니", "임",
+        "인", "네", "냐", "노", "지", "다", "라", "나", "여", "년", "놈", "새끼", "짓", "질",
+        "들아", "들이", "들은", "들을", "들의", "들도", "들만",
+    }
+)  # fmt: skip
 _LONG_ENDINGS = tuple(e for e in ENDINGS if len(e) > 1)
 _SYLLABLES = re.compile("[가-힣]+")
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service.rules import RuleSet, load_ruleset, normalize
+from service.rules import RuleSet, detectors, load_ruleset, normalize
+from service.rules.normalize import base, substitute
 
 RULES = Path(__file__).resolve().parents[2] / "config" / "rules.toml"
 RS: RuleSet = load_ruleset(RULES)
@@ -69,3 +72,85 @@ def test_disguised_english_words_still_match(word: str, data: st.DataObject) -> 
 def test_separated_korean_words_still_match(word: str, sep: str, tail: str) -> None:
     body = "너 " + sep.join(word) + tail
     assert RS.evaluate(body).action == "reject", repr(body)
+
+
+@pytest.mark.parametrize("word", ["느금마", "좆같", "병신"])
+@given(sep=st.sampled_from(["", " ", ".", "1", "\u200b", "~"]))
+def test_separated_new_korean_stems_still_match(word: str, sep: str) -> None:
+    body = "너 " + sep.join(word) + "네"
+    assert RS.evaluate(body).action == "reject", repr(body)
+
+
+# The detectors' cheap pre-checks must never change an answer: each is compared with the
+# plain regex it stands in front of, on text made of the characters that matter to it.
+
+RUNS = st.text(alphabet="ab ㅋ.", max_size=120)
+
+
+@given(RUNS, st.integers(2, 40))
+def test_char_run_precheck_agrees_with_the_regex(text: str, max_run: int) -> None:
+    pattern = detectors.char_run_pattern(max_run)
+    assert (detectors.char_run(pattern, text, max_run) is None) == (pattern.search(text) is None)
+
+
+@given(st.lists(st.sampled_from(["a", "b", "c", "가"]), max_size=30), st.integers(2, 8))
+def test_repeated_word_precheck_agrees_with_counting(words: list[str], n: int) -> None:
+    text = " ".join(words)
+    counts = Counter(words)
+    expected = bool(words) and len(words) > n and counts.most_common(1)[0][1] > n
+    assert (detectors.repeated_word(text, n) is not None) == expected
+
+
+@given(st.text(alphabet="a가1 _!½Ⅷ\u0301", max_size=8), st.integers(1, 4))
+def test_min_letters_precheck_agrees_with_the_regex(text: str, n: int) -> None:
+    pattern = detectors.min_letters_pattern(n)
+    assert detectors.has_min_letters(pattern, text, n) == (pattern.match(text) is not None)
+
+
+@given(st.text(alphabet="aAbZ 가Ｑé", max_size=40), st.integers(1, 12))
+def test_shouting_agrees_with_counting_capitals(text: str, min_letters: int) -> None:
+    upper = len(re.findall("[A-Z]", text))
+    letters = len(re.findall("[A-Za-z]", text))
+    expected = upper > 0 and letters >= min_letters and upper / letters > 0.7
+    assert detectors.shouting(text, min_letters, 0.7) == expected
+
+
+LINKISH = st.lists(
+    st.sampled_from([*"ab.:/ w@()[]", "com", "dot", "닷", "점", "컴", "www", "kr", "http"]),
+    max_size=20,
+).map("".join)
+
+
+@given(LINKISH)
+def test_link_precheck_never_hides_a_link(text: str) -> None:
+    b = base(text)
+    found = detectors.find_links(b)
+    if detectors._LINK_HINT.search(b.text) is None:
+        assert found == []
+        return
+    r = b
+    if detectors._LINK_OBFUSCATED.search(b.text) is not None:
+        r = substitute(b, detectors._LINK_OBFUSCATED, lambda m: ".", "links")
+    if detectors._URL.search(r.text) or detectors._DOMAIN.search(r.text):
+        assert found, repr(text)
+
+
+NUMBERISH = st.lists(
+    st.sampled_from([*"0123456789 -.+@", "공", "일", "이", "영", "오", "at"]), max_size=30
+).map("".join)
+
+
+@given(NUMBERISH)
+def test_number_precheck_never_hides_a_number(text: str) -> None:
+    b = base(text)
+    kinds = frozenset(detectors.PII_KINDS)
+    found = {kind for _, _, kind in detectors.find_personal_info(b, kinds)}
+    digits = re.sub(r"(?<=\d)[\s.\-·_/()]+(?=\d)", "", b.text)
+    for kind, pattern in (
+        ("phone_kr", detectors._PHONE_KR),
+        ("phone_kr", detectors._PHONE_LANDLINE),
+        ("phone_intl", detectors._PHONE_INTL),
+        ("rrn", detectors._RRN),
+    ):
+        if pattern.search(digits):
+            assert kind in found, repr(text)
