@@ -223,6 +223,9 @@ class ModerationSettings:
     auto_close_days: int = setting(
         0, "Close an article's comments this many days after its first comment (0: never)."
     )
+    events_interval: float = setting(
+        1.0, "Seconds between queue-count checks for moderators' live updates (server-sent events)."
+    )
 
 
 @dataclass(frozen=True)

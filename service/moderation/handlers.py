@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+import orjson
 from aiohttp import web
+from aiohttp_sse import sse_response
 
 from ..appkeys import MODERATION, MODERATORS, REDIS, SETTINGS
 from ..auth.web import require_reader
@@ -16,6 +18,7 @@ from ..http.body import Field, json_response, query_int, read_json
 from ..store.coalesce import Coalescer
 from ..store.keys import Keys
 from . import article_handlers, audit, audit_handlers, user_handlers
+from .events import EventHub
 from .model import ACTIONS, VIEWS
 from .moderators import ModeratorStore
 from .queue import ModerationQueue, ModerationScripts, check_view
@@ -23,6 +26,7 @@ from .reports import MAX_DETAILS, REPORT_REASONS, report_comment, reports_of
 from .web import require_moderator
 
 API = "/api/v1/moderation"
+EVENTS = web.AppKey("moderation_events", EventHub)
 
 
 def comment_id_of(request: web.Request) -> str:
@@ -192,6 +196,25 @@ async def post_report(request: web.Request) -> web.Response:
     return json_response(reported.to_json(comment_id), status=201 if reported.created else 200)
 
 
+# ---------------------------------------------------------------- live updates
+
+
+async def get_events(request: web.Request) -> web.StreamResponse:
+    """Server-sent events: `counts` (per view, when they change), `claimed`, `extended`,
+    `released`, `decided`, `withheld`; each data line is the event as JSON."""
+    await require_moderator(request)
+    async with (
+        sse_response(request, headers={"Cache-Control": "no-store"}) as stream,
+        request.app[EVENTS].subscribe() as inbox,
+    ):
+        while stream.is_connected():
+            event = await inbox.get()
+            if event is None:  # fell too far behind: the console reconnects
+                break
+            await stream.send(orjson.dumps(event).decode(), event=str(event["type"]))
+    return stream
+
+
 # ---------------------------------------------------------------- assembly
 
 
@@ -205,9 +228,11 @@ async def moderation_ctx(app: web.Application) -> AsyncIterator[None]:
     scripts = ModerationScripts(client, coalescer)
     app[MODERATION] = ModerationQueue(client, keys, scripts, settings.moderation)
     app[MODERATORS] = ModeratorStore(client, keys, coalescer)
+    app[EVENTS] = EventHub(app[MODERATION], settings.moderation.events_interval)
     try:
         yield
     finally:
+        await app[EVENTS].close()
         await coalescer.close()
 
 
@@ -222,6 +247,7 @@ def setup_routes(app: web.Application) -> None:
     r.add_get(f"{API}/queue", get_queue_counts)
     r.add_get(f"{API}/queue/{{view}}", get_view)
     r.add_get(f"{API}/comments/{{comment_id}}", get_comment)
+    r.add_get(f"{API}/events", get_events)
     r.add_post("/api/v1/comments/{comment_id}/reports", post_report)
     user_handlers.setup_routes(app)
     article_handlers.setup_routes(app)

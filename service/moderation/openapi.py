@@ -609,4 +609,21 @@ PATHS: dict[str, Any] = {
             },
         }
     },
+    "/api/v1/moderation/events": {
+        "get": {
+            "summary": "Live queue changes as server-sent events.",
+            "description": "Events: counts (per view, at once and whenever they change), "
+            "claimed, extended, released, decided, withheld. Each data line is the event as "
+            "JSON with its type. Authenticate with the Authorization header (a console uses "
+            "fetch-based SSE).",
+            "security": MODERATOR,
+            "responses": {
+                "200": {
+                    "description": "An endless event stream.",
+                    "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                },
+                **MOD_ERRORS,
+            },
+        }
+    },
 }

@@ -98,6 +98,9 @@ class ModerationQueue:
         self.scripts = scripts
         self.settings = settings
         self.lease_ms = int(settings.lease_seconds * 1000)
+        # Pub/sub channel of queue changes (claims, leases, decisions, withholdings) for
+        # moderators' consoles; not a key, so no hash tag.
+        self.channel = f"{keys.prefix}:moderation:events"
 
     async def ensure_groups(self) -> None:
         """One consumer group per view stream, reading from the start so nothing is missed."""
@@ -143,6 +146,7 @@ class ModerationQueue:
                             n,
                             self.lease_ms,
                             self.settings.audit_max_entries,
+                            self.channel,
                         ],
                         client=pipe,
                     )
@@ -205,6 +209,7 @@ class ModerationQueue:
                         mode,
                         self.lease_ms,
                         self.settings.audit_max_entries,
+                        self.channel,
                         len(VIEWS),
                         *VIEWS,
                         *ids,
@@ -255,6 +260,7 @@ class ModerationQueue:
             moderator.id,
             "1" if moderator.is_admin or override else "0",
             self.settings.audit_max_entries,
+            self.channel,
             *VIEWS,
         ]
         return keys, args

@@ -58,6 +58,7 @@ async def report_comment(
             details,
             queue.settings.report_threshold,
             queue.settings.audit_max_entries,
+            queue.channel,
         ],
     )
     if decode(outcome) == "missing":

@@ -4,12 +4,12 @@
 -- two moderators ever hold the same comment.
 -- KEYS[1] shard prefix   KEYS[2] queue stream   KEYS[3] audit stream
 -- ARGV[1] group   ARGV[2] moderator id (the consumer)   ARGV[3] view   ARGV[4] how many
--- ARGV[5] lease (ms)   ARGV[6] audit max length
+-- ARGV[5] lease (ms)   ARGV[6] audit max length   ARGV[7] events channel
 -- Returns {{comment id, lease expiry ms, {fields...}}, ...}, fields in the order of
 -- MODERATION_FIELDS in service/moderation/model.py.
 local prefix, q, audit = KEYS[1], KEYS[2], KEYS[3]
 local group, who, view = ARGV[1], ARGV[2], ARGV[3]
-local want, lease, maxlen = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
+local want, lease, maxlen, channel = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], ARGV[7]
 local fields = {'id', 'a', 'u', 'n', 'v', 'b', 's', 't', 'r', 'h',
                 'rc', 'lh', 'le', 'lv', 'd', 'dr', 'dn', 'dby', 'dat'}
 local t = redis.call('TIME')
@@ -69,5 +69,11 @@ for _ = 1, 10 do
   local entries = r[1][2]
   if #entries == 0 then break end
   for _, entry in ipairs(entries) do take(entry) end
+end
+if #out > 0 then
+  local ids = {}
+  for i, row in ipairs(out) do ids[i] = row[1] end
+  redis.call('PUBLISH', channel, cjson.encode({type = 'claimed', comment_ids = ids, view = view,
+    moderator_id = who, ['until'] = expiry}))
 end
 return out

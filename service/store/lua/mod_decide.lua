@@ -3,12 +3,12 @@
 -- KEYS[1] shard prefix   KEYS[2] comment hash   KEYS[3] audit stream   KEYS[4..] view streams
 -- ARGV[1] group   ARGV[2] comment id   ARGV[3] approve | reject   ARGV[4] reason code
 -- ARGV[5] note   ARGV[6] moderator id   ARGV[7] "1" when the moderator is an admin
--- ARGV[8] audit max length   ARGV[9..] the views, in the order of KEYS[4..]
+-- ARGV[8] audit max length   ARGV[9] events channel   ARGV[10..] the views, as KEYS[4..]
 -- Returns {outcome, state}; outcome: applied | same | conflict | claimed | missing; state is
 -- HMGET s d dr dn dby dat lh le.
 local prefix, key, audit = KEYS[1], KEYS[2], KEYS[3]
 local group, cid, action, reason, note = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-local who, admin, maxlen = ARGV[6], ARGV[7] == '1', ARGV[8]
+local who, admin, maxlen, channel = ARGV[6], ARGV[7] == '1', ARGV[8], ARGV[9]
 local STATE = {'s', 'd', 'dr', 'dn', 'dby', 'dat', 'lh', 'le'}
 local st = redis.call('HMGET', key, 's', 'd', 'lh', 'le', 'a', 'u', 't', 'rc')
 if not st[1] then
@@ -35,8 +35,8 @@ end
 redis.call('HSET', key, 'd', action, 'dr', reason, 'dn', note, 'dby', who, 'dat', now,
            'rb', st[8] or '0')
 local views = {}
-for i = 9, #ARGV do
-  local view, q = ARGV[i], KEYS[i - 5]
+for i = 10, #ARGV do
+  local view, q = ARGV[i], KEYS[i - 6]
   local entry = redis.call('HGET', key, 'q:' .. view)
   if entry then
     -- pcall: without a group (never claimed from) there is nothing to acknowledge.
@@ -67,4 +67,6 @@ local aid = redis.call('XADD', audit, 'MAXLEN', '~', maxlen, '*', unpack(f))
 local log = {id = aid}
 for j = 1, #f, 2 do log[f[j]] = f[j + 1] end
 redis.call('RPUSH', key .. ':log', cjson.encode(log))
+redis.call('PUBLISH', channel, cjson.encode({type = 'decided', comment_id = cid, action = action,
+  moderator_id = who, article_id = st[5]}))
 return {'applied', redis.call('HMGET', key, unpack(STATE))}

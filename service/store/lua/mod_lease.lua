@@ -3,19 +3,19 @@
 -- expiry together; releasing makes the entry look long idle so the next claim takes it at once.
 -- KEYS[1] shard prefix   KEYS[2] audit stream   KEYS[3..] the shard's view streams
 -- ARGV[1] group   ARGV[2] moderator id   ARGV[3] extend | release   ARGV[4] lease (ms)
--- ARGV[5] audit max length   ARGV[6] how many views (n)   ARGV[7..6+n] the views (as KEYS[3..])
--- ARGV[7+n..] comment ids
+-- ARGV[5] audit max length   ARGV[6] events channel   ARGV[7] how many views (n)
+-- ARGV[8..7+n] the views (as KEYS[3..])   ARGV[8+n..] comment ids
 -- Returns {{comment id, result, lease expiry ms}, ...}; result: ok | missing | not_holder |
 -- expired.
 local prefix, audit = KEYS[1], KEYS[2]
 local group, who, mode = ARGV[1], ARGV[2], ARGV[3]
-local lease, maxlen, nviews = tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6])
+local lease, maxlen, channel, nviews = tonumber(ARGV[4]), ARGV[5], ARGV[6], tonumber(ARGV[7])
 local streams = {}
-for i = 1, nviews do streams[ARGV[6 + i]] = KEYS[2 + i] end
+for i = 1, nviews do streams[ARGV[7 + i]] = KEYS[2 + i] end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local out = {}
-for i = 7 + nviews, #ARGV do
+for i = 8 + nviews, #ARGV do
   local cid = ARGV[i]
   local key = prefix .. 'c:' .. cid
   local st = redis.call('HMGET', key, 'lh', 'le', 'lv', 'a', 'u')
@@ -45,6 +45,8 @@ for i = 7 + nviews, #ARGV do
     local log = {id = aid}
     for j = 1, #f, 2 do log[f[j]] = f[j + 1] end
     redis.call('RPUSH', key .. ':log', cjson.encode(log))
+    redis.call('PUBLISH', channel, cjson.encode({type = mode == 'extend' and 'extended' or 'released',
+      comment_id = cid, view = view, moderator_id = who, ['until'] = expiry}))
     out[#out + 1] = {cid, 'ok', expiry}
   end
 end

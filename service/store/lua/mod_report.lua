@@ -4,11 +4,11 @@
 -- KEYS[1] shard prefix   KEYS[2] comment hash   KEYS[3] reports hash   KEYS[4] audit stream
 -- KEYS[5] the shard's `reported` stream
 -- ARGV[1] comment id   ARGV[2] reader id   ARGV[3] reason   ARGV[4] details
--- ARGV[5] threshold   ARGV[6] audit max length
+-- ARGV[5] threshold   ARGV[6] audit max length   ARGV[7] events channel
 -- Returns {outcome, report json, reports counted, status}; outcome: new | repeat | missing.
 local prefix, key, reports, audit, reported = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local cid, uid, reason, details = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local threshold, maxlen = tonumber(ARGV[5]), ARGV[6]
+local threshold, maxlen, channel = tonumber(ARGV[5]), ARGV[6], ARGV[7]
 local st = redis.call('HMGET', key, 's', 'a', 'u', 'rc', 'rb')
 -- Only what readers can see can be reported.
 if st[1] ~= 'approved' and st[1] ~= 'withheld' then
@@ -46,5 +46,7 @@ if status == 'approved' and count - tonumber(st[5] or '0') >= threshold then
   end
   record({'act', 'withhold', 'by', 'system', 'c', cid, 'a', st[2], 'u', st[3] or '',
           'why', 'report_threshold', 'note', tostring(count) .. ' reports'})
+  redis.call('PUBLISH', channel, cjson.encode({type = 'withheld', comment_id = cid,
+    view = 'reported', article_id = st[2]}))
 end
 return {'new', report, count, status}
