@@ -25,6 +25,7 @@ from .settings import Settings
 from .store.client import Scripts, connect
 from .store.coalesce import Coalescer
 from .store.keys import Keys
+from .web import setup_routes as setup_web_routes
 
 
 async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -68,4 +69,5 @@ def create_app(settings: Settings, *, ruleset: RuleSet | None = None) -> web.App
     login_handlers.setup_routes(app)
     comment_handlers.setup_routes(app)
     moderation_handlers.setup_routes(app)
+    setup_web_routes(app)
     return app

@@ -183,6 +183,7 @@ SCHEMAS: dict[str, Any] = {
 def document() -> dict[str, Any]:
     from .auth.oauth import openapi as login
     from .moderation import openapi as moderation
+    from .web import openapi as web_pages
 
     return {
         "openapi": "3.1.0",
@@ -297,6 +298,7 @@ def document() -> dict[str, Any]:
             },
             **login.PATHS,
             **moderation.PATHS,
+            **web_pages.PATHS,
         },
     }
 
