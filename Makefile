@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SERVE_ARGS ?=
 
-.PHONY: run test lint typecheck pytest bench docs clean
+.PHONY: run test lint typecheck pytest bench docs screenshots clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -41,6 +41,10 @@ pytest: $(VENV)/.dev-installed
 docs: $(VENV)/.run-installed
 	$(BIN)/python -m service openapi > docs/openapi.json
 	$(BIN)/python -m service config-doc > docs/configuration.md
+
+## Refresh docs/screenshots (the demo page logged in and out) through the browser tests.
+screenshots: $(VENV)/.dev-installed
+	SD_SCREENSHOT_DIR=docs/screenshots $(BIN)/pytest tests/web -k demo_page
 
 ## Load benchmark against a bare aiohttp app in the same run (loopback, bounded).
 bench: $(VENV)/.dev-installed
