@@ -52,13 +52,7 @@ PII_KINDS = ("email", "phone_kr", "phone_intl", "rrn")
 # has at least nine digits, or seven numerals of which one is 공, 영 or 일 (a Korean number
 # starts with 0, a month has a 0 or a 1), or an English "zero"/"oh"/"one".
 _MIN_DIGITS = 9
-_NOT_ASCII_DIGIT = bytes(c for c in range(256) if not 0x30 <= c <= 0x39)
 _KO_NUMERAL_RUN = re.compile(r"[공영일이삼사오육칠팔구](?:[\s.\-·]*[공영일이삼사오육칠팔구]){6}")
-
-
-def ascii_digits(text: str) -> int:
-    """How many ASCII digits ``text`` has (bytes.translate: far cheaper than a regex)."""
-    return len(text.encode("utf-8", "surrogatepass").translate(None, _NOT_ASCII_DIGIT))
 
 
 def _digit_reading(b: Reading) -> Reading | None:
@@ -69,7 +63,9 @@ def _digit_reading(b: Reading) -> Reading | None:
         or "oh" in text
         or "one" in text
     ) and _NUMERAL_HINT.search(text) is not None
-    if not numerals and (ascii_digits(text) < _MIN_DIGITS or _DIGIT_HINT.search(text) is None):
+    if not numerals and (
+        b.ascii_classes()[0] < _MIN_DIGITS or _DIGIT_HINT.search(text) is None
+    ):
         return None
     r = b
     if numerals:
@@ -219,7 +215,7 @@ def char_run(pattern: re.Pattern[str], text: str, max_run: int) -> re.Match[str]
     if len(text) <= max_run:
         return None
     samples = text[:: (max_run + 1) // 2]
-    if not any(a == b for a, b in itertools.pairwise(samples)):
+    if not any(a == b and not a.isspace() for a, b in itertools.pairwise(samples)):
         return None
     return pattern.search(text)
 

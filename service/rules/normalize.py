@@ -42,7 +42,7 @@ class Reading:
     are built only when something matched (``lazy``).
     """
 
-    __slots__ = ("_ends", "_lazy", "_starts", "name", "src", "text")
+    __slots__ = ("_ascii", "_ends", "_lazy", "_starts", "name", "src", "text")
 
     def __init__(
         self,
@@ -60,9 +60,20 @@ class Reading:
         self._ends = ends
         self.src = src
         self._lazy = lazy
+        self._ascii: tuple[int, bool] | None = None
 
     def __repr__(self) -> str:
         return f"Reading({self.name!r}, {self.text!r})"
+
+    def ascii_classes(self) -> tuple[int, bool]:
+        """(how many ASCII digits, whether any a-z) in ``text``: one UTF-8 encoding and two
+        ``bytes.translate`` calls, cheaper than a regex scan of Hangul text, shared by the
+        readings and the number detectors."""
+        if self._ascii is None:
+            raw = self.text.encode("utf-8", "surrogatepass")
+            digits = len(raw.translate(None, _NOT_ASCII_DIGIT))
+            self._ascii = (digits, bool(raw.translate(None, _NOT_ASCII_LOWER)))
+        return self._ascii
 
     def maps(self) -> tuple[list[int], list[int]] | None:
         if self._lazy is not None:
@@ -94,6 +105,10 @@ class Reading:
         maps = self.maps()
         starts, ends = maps if maps is not None else (None, None)
         return Reading(name, self.text, starts, ends, src=self.src)
+
+
+_NOT_ASCII_DIGIT = bytes(c for c in range(256) if not 0x30 <= c <= 0x39)
+_NOT_ASCII_LOWER = bytes(c for c in range(256) if not 0x61 <= c <= 0x7A)
 
 
 def _skeleton_uncached(ch: str) -> str:
@@ -296,7 +311,6 @@ _RUN3 = re.compile(r"([a-z])\1\1+")
 
 _KB_C = "rRsSeEfFaAqQtTdDwWcCzZxXvVgG"
 _KB_V = "yYuUiIoOpPhHjJkKlLbBnNmM"
-_HAS_LATIN = re.compile(r"[a-z]")
 _HAS_LATIN_PAIR = re.compile(r"[A-Za-z]{2}")
 _KB_CANDIDATE = re.compile(rf"(?<![A-Za-z])[{_KB_C}][{_KB_V}][A-Za-z]*")
 _KB_WORD = re.compile(rf"(?:[{_KB_C}][{_KB_V}]{{1,2}}(?:[{_KB_C}]{{1,2}}(?![{_KB_V}]))?)+")
@@ -318,7 +332,7 @@ def readings(text: str, base_reading: Reading | None = None) -> list[Reading]:
     cur = b
     # Leetspeak, doubled letters and keyboard Hangul all need a Latin letter: one cheap test
     # spares Hangul-only text (most comments) three regex passes.
-    latin = _HAS_LATIN.search(b.text) is not None
+    latin = b.ascii_classes()[1]
     if latin and _HAS_LEET.search(cur.text) is not None:
         decoded = _LEET_TOKEN.sub(_leet, cur.text)
         if decoded != cur.text:

@@ -223,9 +223,11 @@ class RuleSet:
         kind, p = rule.kind, rule.params
         if kind == "personal_info":
             found = detectors.find_personal_info(b, p["detect"])
-            out.extend(self._span_hit(rule, body, r, s, what) for r, s, what in found)
+            if found:
+                out.extend(self._span_hit(rule, body, r, s, what) for r, s, what in found)
         elif kind == "shouting":
-            if detectors.shouting(body, p["min_letters"], p["max_ratio"]):
+            # The base reading is lower case: a body equal to it has no capital to count.
+            if body != b.text and detectors.shouting(body, p["min_letters"], p["max_ratio"]):
                 out.append(rule.hit(span=(0, len(body)), excerpt=body, detail="capitals"))
         elif kind == "repetition":
             m = detectors.char_run(self._char_runs[rule.id], b.text, p["max_char_run"])
