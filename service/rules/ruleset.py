@@ -120,6 +120,8 @@ class RuleSet:
         "_frozen",
         "_matcher",
         "_min_letters",
+        "_patterns",
+        "_term_actions",
         "_wordlist_rules",
         "context_params",
         "version",
@@ -150,6 +152,13 @@ class RuleSet:
             for r in content
             if r.kind == "min_letters"
         }
+        self._patterns = tuple(r for r in content if r.kind != "wordlist")
+        # What a word-list hit of each (rule, severity) does, and the parts of its Hit.
+        self._term_actions = {
+            (n, sev): r.params.get("severity_actions", {}).get(str(sev), r.action)
+            for n, r in enumerate(wordlist_rules)
+            for sev in range(1, 5)
+        }
         self._frozen = True
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -168,10 +177,8 @@ class RuleSet:
         b = base(body)
         hits: list[Hit] = []
         links: list[detectors.Link] | None = None
-        for rule in self._content:
+        for rule in self._patterns:
             kind = rule.kind
-            if kind == "wordlist":
-                continue
             if kind == "links" or kind == "link_deny":
                 if links is None:
                     links = detectors.find_links(b)
@@ -190,18 +197,27 @@ class RuleSet:
         out: list[Hit] = []
         seen: set[tuple[int, tuple[int, int]]] = set()
         counts: dict[int, int] = {}
-        for th in found:
-            span = th.reading.span(th.start, th.end)
-            key = (th.term.rule, span)
-            if key in seen or counts.get(th.term.rule, 0) >= _MAX_HITS_PER_RULE:
+        for term, reading, start, end in found:
+            span = reading.span(start, end)
+            n = term.rule
+            key = (n, span)
+            if key in seen or counts.get(n, 0) >= _MAX_HITS_PER_RULE:
                 continue
             seen.add(key)
-            counts[th.term.rule] = counts.get(th.term.rule, 0) + 1
-            rule = self._wordlist_rules[th.term.rule]
-            actions: Mapping[str, Action] = rule.params.get("severity_actions", {})
-            action = actions.get(str(th.term.severity), rule.action)
-            detail = f"term {th.term.entry!r} (severity {th.term.severity}, {th.reading.name})"
-            out.append(rule.hit(action, span, body[span[0] : span[1]], detail))
+            counts[n] = counts.get(n, 0) + 1
+            rule = self._wordlist_rules[n]
+            out.append(
+                Hit(
+                    rule.id,
+                    rule.kind,
+                    self._term_actions[n, term.severity],
+                    span,
+                    body[span[0] : span[1]][:_EXCERPT],
+                    rule.reason_en,
+                    rule.reason_ko,
+                    f"term {term.entry!r} (severity {term.severity}, {reading.name})",
+                )
+            )
         return out
 
     def _link_hits(self, rule: Rule, body: str, links: list[detectors.Link]) -> list[Hit]:

@@ -175,19 +175,26 @@ class TermMatcher:
             return []
         out: list[TermHit] = []
         innocent: dict[str, list[tuple[int, int]]] = {}
+        if len(readings) == 1:
+            for pid, i, j in found:
+                self._collect(pid, readings[0], i, j, innocent, out)
+            return out
         per_reading: list[list[tuple[int, int, int]]] = [[] for _ in readings]
         k = 0
+        last = len(offsets) - 1
         for pid, i, j in found:
-            while k + 1 < len(offsets) and i >= offsets[k + 1]:
+            while k < last and i >= offsets[k + 1]:
                 k += 1
             per_reading[k].append((pid, i - offsets[k], j - offsets[k]))
-        index = {id(r): n for n, r in enumerate(readings)}
         for k, r in enumerate(readings):
             matches = per_reading[k]
             if not matches:
                 continue
-            src = index.get(id(r.src)) if r.name == "squeezed" else None
-            skip = _same_as_source(matches, per_reading[src]) if src is not None else set()
+            skip: set[int] = set()
+            if r.name == "squeezed":
+                src = next((n for n, x in enumerate(readings) if x is r.src), None)
+                if src is not None:
+                    skip = _same_as_source(matches, per_reading[src])
             for pid, i, j in matches:
                 if pid not in skip:
                     self._collect(pid, r, i, j, innocent, out)
@@ -202,11 +209,13 @@ class TermMatcher:
         innocent: dict[str, list[tuple[int, int]]],
         out: list[TermHit],
     ) -> None:
-        for term in self._payload[pid]:
-            if term.has_double and r.name == "collapsed":
+        done = -1
+        for term in self._payload[pid]:  # strictest first within each rule
+            if term.rule == done or (term.has_double and r.name == "collapsed"):
                 continue
             if self._accept(term, r, i, j, innocent):
                 out.append(TermHit(term, r, i, j))
+                done = term.rule
 
     def _accept(
         self, term: Term, r: Reading, i: int, j: int, innocent: dict[str, list[tuple[int, int]]]
