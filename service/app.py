@@ -17,6 +17,7 @@ from .comments import handlers as comment_handlers
 from .comments.screening import RulesHolder, RulesScreening
 from .comments.store import CommentStore
 from .http.errors import setup_errors
+from .http.metrics import setup_metrics
 from .http.requests import setup_requests
 from .http.security import setup_security
 from .moderation import handlers as moderation_handlers
@@ -60,6 +61,7 @@ def create_app(settings: Settings, *, ruleset: RuleSet | None = None) -> web.App
     # Read and validated before serving: a broken policy stops start-up, naming the rule.
     app[RULES] = RulesHolder(ruleset or load_ruleset(settings.rules.resolved_path()))
     setup_requests(app)
+    setup_metrics(app)
     setup_security(app, settings)
     setup_errors(app, settings)
     app.cleanup_ctx.append(redis_ctx)

@@ -197,6 +197,11 @@ def document() -> dict[str, Any]:
             "securitySchemes": {
                 "session": {"type": "http", "scheme": "bearer", "description": "A session token."},
                 "cookie": {"type": "apiKey", "in": "cookie", "name": "sd_session"},
+                "metrics": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "The metrics token, metrics.token (SD_METRICS_TOKEN).",
+                },
                 "moderator": {
                     "type": "http",
                     "scheme": "bearer",
@@ -217,6 +222,22 @@ def document() -> dict[str, Any]:
                     "responses": {
                         "200": ok("Ready.", ref("Status")),
                         "503": COMMON_ERRORS["503"],
+                    },
+                }
+            },
+            "/metrics": {
+                "get": {
+                    "summary": "Prometheus metrics (text exposition format), every worker's.",
+                    "description": "Answers requests from loopback that came through no proxy, "
+                    "or with `Authorization: Bearer <metrics.token>` (SD_METRICS_TOKEN).",
+                    "security": [{}, {"metrics": []}],
+                    "responses": {
+                        "200": {
+                            "description": "The metrics.",
+                            "content": {"text/plain": {"schema": {"type": "string"}}},
+                        },
+                        "401": error("A metrics token is set and was not sent, or is wrong."),
+                        "403": error("Not from loopback, and no metrics token is set."),
                     },
                 }
             },

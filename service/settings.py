@@ -229,6 +229,16 @@ class ModerationSettings:
 
 
 @dataclass(frozen=True)
+class MetricsSettings:
+    token: str = setting(
+        "",
+        "Bearer token that may read /metrics from anywhere. Empty: /metrics answers only "
+        "requests from loopback that came through no proxy.",
+        secret=True,
+    )
+
+
+@dataclass(frozen=True)
 class RulesSettings:
     path: str = setting(
         "", "The standards-board policy (TOML). Empty: rules.toml in the configuration directory."
@@ -249,6 +259,7 @@ class Settings:
     oauth: OAuthSettings = field(default_factory=OAuthSettings)
     moderation: ModerationSettings = field(default_factory=ModerationSettings)
     rules: RulesSettings = field(default_factory=RulesSettings)
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)
 
     @property
     def development(self) -> bool:

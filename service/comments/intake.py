@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from .. import metrics
 from ..auth.users import User
 from ..errors import CommentRejected, Conflict, Forbidden
 from ..settings import CommentSettings
@@ -117,6 +118,8 @@ async def submit(
             "This Idempotency-Key was already used for a different comment.",
             code="idempotency_key_reused",
         )
+    if not stored.replayed:
+        metrics.comment_screened(screened.action, screened.hits)
     if stored.comment.status == "rejected":
         raise CommentRejected(reasons=stored.comment.reasons, comment_id=stored.comment.id)
     if not stored.replayed:

@@ -8,6 +8,7 @@ import orjson
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from .. import metrics
 from ..errors import (
     InternalError,
     MethodNotAllowed,
@@ -76,6 +77,7 @@ def setup_errors(app: web.Application, settings: Settings) -> None:
             log.warning(
                 "redis unavailable", extra={"error": type(exc).__name__, "detail": str(exc)[:200]}
             )
+            metrics.redis_error(type(exc).__name__)
             return error_response(ServiceUnavailable(retry_after=retry_after))
         except Exception:
             log.exception("unhandled error")

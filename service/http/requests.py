@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import re
 import secrets
@@ -10,16 +12,28 @@ import time
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from ..appkeys import SETTINGS
 from ..logs import request_id
+from .forwarded import client_ip, trusted_networks
 
 log = logging.getLogger("service.access")
 _INCOMING_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+# Keys the client-address digest in the access log: the same reader's requests can be told
+# together within one process's log, but the address cannot be recovered from it by trying
+# every IPv4 address, and logs of different processes or restarts cannot be joined by it.
+_CLIENT_SALT = secrets.token_bytes(16)
+
+
+def client_digest(address: str) -> str:
+    digest = hmac.new(_CLIENT_SALT, address.encode("utf-8", "replace"), hashlib.sha256)
+    return digest.hexdigest()[:12]
 
 
 @web.middleware
 async def request_id_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Take a well-formed X-Request-Id from the proxy or make one; log one line per request
-    with the route (not the raw path or query, which may carry tokens)."""
+    with the route (not the raw path or query, which may carry tokens) and a keyed digest of
+    the client's address (never the address)."""
     incoming = request.headers.get("X-Request-Id", "")
     rid = incoming if _INCOMING_ID.match(incoming) else secrets.token_hex(8)
     token = request_id.set(rid)
@@ -30,8 +44,12 @@ async def request_id_middleware(request: web.Request, handler: Handler) -> web.S
         status = response.status
         response.headers["X-Request-Id"] = rid
         return response
+    except web.HTTPException as exc:  # a redirect raised by a handler is not a 500
+        status = exc.status
+        raise
     finally:
         route = request.match_info.route.resource
+        trusted = trusted_networks(request.app[SETTINGS].server.trusted_proxies)
         log.info(
             "request",
             extra={
@@ -39,6 +57,7 @@ async def request_id_middleware(request: web.Request, handler: Handler) -> web.S
                 "route": route.canonical if route is not None else "-",
                 "status": status,
                 "ms": round((time.perf_counter() - started) * 1000, 2),
+                "client": client_digest(client_ip(request, trusted)),
             },
         )
         request_id.reset(token)

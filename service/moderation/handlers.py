@@ -9,6 +9,7 @@ import orjson
 from aiohttp import web
 from aiohttp_sse import sse_response
 
+from .. import metrics
 from ..appkeys import MODERATION, MODERATORS, REDIS, SETTINGS
 from ..auth.web import require_reader
 from ..comments.ids import COMMENT_ID
@@ -59,6 +60,7 @@ async def post_claims(request: web.Request) -> web.Response:
         ),
     )
     claimed = await request.app[MODERATION].claim(moderator, data["view"], data.get("count", 20))
+    metrics.comments_claimed(data["view"], len(claimed))
     return json_response(
         {
             "view": data["view"],

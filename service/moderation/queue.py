@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .. import metrics
 from ..comments.ids import shard_of_comment
 from ..comments.model import iso
 from ..errors import Conflict, InvalidRequest, NotFound
@@ -391,7 +392,12 @@ def _decided(comment_id: str, outcome: Any, state: Any) -> Decided:
     name = decode(outcome)
     if name == "missing":
         return Decided(name, None)
-    return Decided(name, DecisionState.from_state(comment_id, state))
+    decided = Decided(name, DecisionState.from_state(comment_id, state))
+    if name == "applied" and decided.state is not None and decided.state.decision is not None:
+        metrics.decision_applied(
+            decided.state.decision.action, comment_id, decided.state.decision.at
+        )
+    return decided
 
 
 def _raise_unless_done(comment_id: str, decided: Decided) -> DecisionState:

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from ... import metrics
 from ...appkeys import (
     LOGIN_LIMIT,
     LOGIN_POLICY,
@@ -124,6 +125,7 @@ async def callback(request: web.Request) -> web.Response:
 
     def fail(status: int, code: str, message: str) -> web.Response:
         log.info("login failed", extra={"provider": provider.name, "code": code})
+        metrics.login_finished(provider.name, code)
         response = error_page(
             status,
             code,
@@ -173,6 +175,7 @@ async def callback(request: web.Request) -> web.Response:
         provider.name, profile.provider_user_id, profile.name, profile.avatar_url
     )
     token = await _rotate_session(request, user.id)
+    metrics.login_finished(provider.name, "ok")
     if transaction.popup:
         response = popup_page(transaction.popup_origin, token, user.public(), settings.site.name)
     else:

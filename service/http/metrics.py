@@ -1,0 +1,98 @@
+"""`GET /metrics` (Prometheus text format) and the middleware that counts and times requests.
+
+Who may scrape: a request whose client is this machine's loopback and that came through no proxy
+(no X-Forwarded-For or Forwarded header: a reverse proxy on the same host would otherwise make
+every reader look local), or one with `Authorization: Bearer <metrics.token>` when that secret
+is set. Anyone else gets the JSON error, 401 or 403.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import time
+
+from aiohttp import hdrs, web
+from aiohttp.typedefs import Handler
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from .. import metrics
+from ..appkeys import MODERATION, SETTINGS
+from ..errors import Forbidden, Unauthorized
+from ..store.client import UNAVAILABLE_ERRORS
+from .forwarded import client_ip, trusted_networks
+
+METRICS_PATH = "/metrics"
+UNMATCHED = "unmatched"  # requests no route took: their paths are whatever a client sent
+
+
+def route_of(request: web.Request) -> str:
+    route = request.match_info.route
+    resource = route.resource
+    if resource is None or request.match_info.http_exception is not None:
+        return UNMATCHED
+    return resource.canonical
+
+
+@web.middleware
+async def metrics_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as exc:  # redirects raised by handlers pass through as exceptions
+        status = exc.status
+        raise
+    finally:
+        route = route_of(request)
+        metrics.REQUESTS.labels(request.method, route, str(status)).inc()
+        metrics.LATENCY.labels(request.method, route).observe(time.perf_counter() - started)
+
+
+def _is_loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def may_scrape(request: web.Request) -> None:
+    """Raises unless the request may read the metrics (see the module's doc)."""
+    settings = request.app[SETTINGS]
+    token = settings.metrics.token
+    scheme, _, given = request.headers.get(hdrs.AUTHORIZATION, "").partition(" ")
+    if token and scheme.lower() == "bearer":
+        if hmac.compare_digest(given.strip().encode(), token.encode()):
+            return
+        raise Unauthorized("The metrics token is not valid.", code="invalid_token")
+    proxied = hdrs.X_FORWARDED_FOR in request.headers or hdrs.FORWARDED in request.headers
+    ip = client_ip(request, trusted_networks(settings.server.trusted_proxies))
+    if _is_loopback(ip) and not proxied:
+        return
+    if token:
+        raise Unauthorized(
+            "Send 'Authorization: Bearer <metrics token>'.", code="metrics_token_required"
+        )
+    raise Forbidden("Metrics are served only on loopback.", code="metrics_forbidden")
+
+
+async def get_metrics(request: web.Request) -> web.Response:
+    may_scrape(request)
+    try:
+        counts = await request.app[MODERATION].counts()
+    except UNAVAILABLE_ERRORS as exc:
+        # The metrics matter most while Redis is down: serve the rest without the depths.
+        metrics.redis_error(type(exc).__name__)
+        counts = None
+    response = web.Response(body=metrics.render(counts), headers={"Cache-Control": "no-store"})
+    response.headers[hdrs.CONTENT_TYPE] = CONTENT_TYPE_LATEST
+    return response
+
+
+def setup_metrics(app: web.Application) -> None:
+    """The counting middleware goes right after the request-id one, outside CORS and the error
+    translation, so that it sees every answer's final status."""
+    app.middlewares.append(metrics_middleware)
+    app.router.add_get(METRICS_PATH, get_metrics)
