@@ -63,9 +63,7 @@ def _digit_reading(b: Reading) -> Reading | None:
         or "oh" in text
         or "one" in text
     ) and _NUMERAL_HINT.search(text) is not None
-    if not numerals and (
-        b.ascii_classes()[0] < _MIN_DIGITS or _DIGIT_HINT.search(text) is None
-    ):
+    if not numerals and (b.ascii_classes()[0] < _MIN_DIGITS or _DIGIT_HINT.search(text) is None):
         return None
     r = b
     if numerals:
@@ -182,8 +180,10 @@ def host_matches(host: str, domains: frozenset[str]) -> bool:
 # --- shouting, repetition, letters --------------------------------------------------------
 
 
-_NOT_UPPER = bytes(c for c in range(256) if not 0x41 <= c <= 0x5A)
-_NOT_LATIN = bytes(c for c in range(256) if not (0x41 <= c <= 0x5A or 0x61 <= c <= 0x7A))
+# Each byte to "A" (A-Z), "a" (a-z) or a space; counted after one translate.
+_CASE_CLASSES = bytes(
+    0x41 if 0x41 <= c <= 0x5A else 0x61 if 0x61 <= c <= 0x7A else 0x20 for c in range(256)
+)
 
 
 def shouting(original: str, min_letters: int, max_ratio: float) -> bool:
@@ -193,10 +193,11 @@ def shouting(original: str, min_letters: int, max_ratio: float) -> bool:
         return False  # cheap exits: no capital letter at all
     else:
         raw = original.encode("utf-8", "surrogatepass")  # ASCII letters are single bytes
-    upper = len(raw.translate(None, _NOT_UPPER))
+    classes = raw.translate(_CASE_CLASSES)
+    upper = classes.count(b"A")
     if upper == 0:
         return False
-    letters = len(raw.translate(None, _NOT_LATIN))
+    letters = upper + classes.count(b"a")
     if letters < min_letters:
         return False
     return upper / letters > max_ratio

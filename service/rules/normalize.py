@@ -70,9 +70,8 @@ class Reading:
         ``bytes.translate`` calls, cheaper than a regex scan of Hangul text, shared by the
         readings and the number detectors."""
         if self._ascii is None:
-            raw = self.text.encode("utf-8", "surrogatepass")
-            digits = len(raw.translate(None, _NOT_ASCII_DIGIT))
-            self._ascii = (digits, bool(raw.translate(None, _NOT_ASCII_LOWER)))
+            classes = self.text.encode("utf-8", "surrogatepass").translate(_ASCII_CLASSES)
+            self._ascii = (classes.count(b"0"), b"a" in classes)
         return self._ascii
 
     def maps(self) -> tuple[list[int], list[int]] | None:
@@ -107,8 +106,11 @@ class Reading:
         return Reading(name, self.text, starts, ends, src=self.src)
 
 
-_NOT_ASCII_DIGIT = bytes(c for c in range(256) if not 0x30 <= c <= 0x39)
-_NOT_ASCII_LOWER = bytes(c for c in range(256) if not 0x61 <= c <= 0x7A)
+# Each UTF-8 byte to its class: "0" for an ASCII digit, "a" for a-z, a space for the rest.
+# (A table without deletions: bytes.translate(None, delete) rebuilds its table every call.)
+_ASCII_CLASSES = bytes(
+    0x30 if 0x30 <= c <= 0x39 else 0x61 if 0x61 <= c <= 0x7A else 0x20 for c in range(256)
+)
 
 
 def _skeleton_uncached(ch: str) -> str:
