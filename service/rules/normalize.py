@@ -186,6 +186,7 @@ def _char_class(codepoints: list[int]) -> str:
 
 
 _UNSAFE, _NEEDS_REMAP, _REMAP = _build_fast_tables()
+_REMAP_CHARS = frozenset(chr(c) for c in _REMAP)
 
 _V = tables.VOWELS
 _I = "".join(c for c in tables.INITIALS)
@@ -193,6 +194,13 @@ _F = tables.FINALS[1:]
 _JAMO_SYLLABLE = re.compile(f"([{_I}])([{_V}])([{_F}](?![{_V}]))?")
 _JAMO_I_LOOKALIKE = re.compile(f"(?<=[{_I}])[{re.escape(tables.ASCII_I_LOOKALIKES)}]")
 _FIXUP = re.compile(f"{_NEEDS_REMAP.pattern}|[{_I}][{_V}{re.escape(tables.ASCII_I_LOOKALIKES)}]")
+# Everything base() would do anything about beyond str.lower, on the text as written (so both
+# cases of a character to remap or of an ASCII ㅣ look-alike): one scan for the usual text.
+_REMAP_SOURCES = _char_class([c for c in range(0x10000) if chr(c).lower() in _REMAP_CHARS])
+_NEEDS_WORK = re.compile(
+    f"{_UNSAFE.pattern}|[{_REMAP_SOURCES}]"
+    f"|[{_I}][{_V}{re.escape(tables.ASCII_I_LOOKALIKES + tables.ASCII_I_LOOKALIKES.upper())}]"
+)
 
 
 def substitute(
@@ -260,6 +268,8 @@ def _compose(m: re.Match[str]) -> str:
 
 def base(text: str) -> Reading:
     """The skeleton reading of ``text`` (see the module docstring)."""
+    if _NEEDS_WORK.search(text) is None:
+        return Reading("base", text.lower())
     reading = Reading("base", text.lower()) if _UNSAFE.search(text) is None else _slow_base(text)
     if _FIXUP.search(reading.text) is not None:
         if _NEEDS_REMAP.search(reading.text) is not None:

@@ -154,3 +154,24 @@ def test_number_precheck_never_hides_a_number(text: str) -> None:
     ):
         if pattern.search(digits):
             assert kind in found, repr(text)
+
+
+def _exact_base(text: str) -> str:
+    """base() without its fast path: every character through the skeleton table."""
+    import importlib
+
+    from service.rules import normalize as _  # noqa: F401  (the package re-exports a function)
+
+    n = importlib.import_module("service.rules.normalize")
+    reading = n._slow_base(text)
+    if n._FIXUP.search(reading.text) is not None:
+        if n._NEEDS_REMAP.search(reading.text) is not None:
+            reading.text = reading.text.translate(n._REMAP)
+        reading = n.substitute(reading, n._JAMO_I_LOOKALIKE, lambda m: "ㅣ", "base")
+        reading = n.substitute(reading, n._JAMO_SYLLABLE, n._compose, "base")
+    return reading.text
+
+
+@given(st.text(alphabet="aLlI1|!ÀÉ²ß ㅅㅣ발ㅂㅏㄹ가Ａ\u200bк", max_size=20))
+def test_fast_base_agrees_with_the_exact_path(text: str) -> None:
+    assert base(text).text == _exact_base(text)
