@@ -314,6 +314,7 @@ _SEP_CLASS = (
     "\ufe30-\ufe4f\ufff0-\uffff\U0001f000-\U0001faff"
 )
 _PUNCT_OR_DIGIT = re.compile(f"[{_SEP_CLASS}]+")
+_NOT_SEP_RUN = re.compile(f"[^{_SEP_CLASS}]+")
 _SEP_OR_SPACE = re.compile(f"[\\s{_SEP_CLASS}]+")
 _LETTER_RUN = re.compile(r"[^\W\d_]+")
 _WORD_GAP = re.compile(f"[{_SEP_CLASS}]*\\s[\\s{_SEP_CLASS}]*")
@@ -386,7 +387,7 @@ def squeeze(src: Reading) -> Reading | None:
     between two letters."""
     text = "".join(src.text.split())
     if not text.isalpha():  # letters only (the usual case) cannot hold a separator
-        text = _PUNCT_OR_DIGIT.sub("", text)
+        text = "".join(_NOT_SEP_RUN.findall(text))  # half the cost of re.sub here
     if text == src.text or len(text) < 2:
         return None
 

@@ -147,13 +147,14 @@ class TermMatcher:
             terms.sort(key=lambda t: (t.rule, -t.severity))
         self.size = len(keys)
         self._payload = payload
-        self._ac = (
-            ac.AhoCorasick(list(keys), implementation=ac.Implementation.DFA) if keys else None
-        )
+        # A contiguous NFA rather than a DFA: with thousands of Hangul terms the DFA's tables
+        # outgrow the CPU caches, and between two comments the rest of the engine evicts them;
+        # the compact NFA was about 15% faster per comment in the speed bench, and compiles
+        # 10,000 terms in a tenth of the time.
+        impl = ac.Implementation.ContiguousNFA
+        self._ac = ac.AhoCorasick(list(keys), implementation=impl) if keys else None
         words = sorted({k for w in innocent if (k := normalize(w).strip())})
-        self._innocent = (
-            ac.AhoCorasick(words, implementation=ac.Implementation.DFA) if words else None
-        )
+        self._innocent = ac.AhoCorasick(words, implementation=impl) if words else None
 
     def find(self, readings: list[Reading]) -> list[TermHit]:
         if self._ac is None:
