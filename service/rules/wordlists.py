@@ -8,8 +8,9 @@ A term file is UTF-8 text, one entry a line, tab-separated::
 ``word`` (match on word boundaries, the default for Latin entries), ``partial`` (match inside
 words, the default for Hangul entries), ``except=a*|*b`` (innocent words around the term,
 ``*`` standing for the term, as in dsojevic/profanity-list), and for Korean morphology:
-``suffix`` (only attached to a preceding noun: 급식충, 글쓴게이), ``end`` (only where the
-word ends, particles allowed: 충들이, not 충분) and ``initials`` (also matched with one
+``suffix`` (only attached to a preceding noun: 급식충, 글쓴게이), ``start`` (only at the
+start of a word), ``end`` (only where the word ends, particles allowed: 충들이, not 충분) and
+``initials`` (also matched with one
 syllable typed as its first consonant: ㅂ신, 병ㅅ, ㅅ발). Blank lines and lines starting
 with ``#`` are ignored. An innocent-words file has one word a line; a match that lies inside
 one of them is dropped (시발점, scunthorpe).
@@ -29,7 +30,7 @@ from .normalize import Reading, ends_word, gap_ok, normalize
 _LATIN = re.compile(r"[a-z]")
 _HANGUL = re.compile(r"[가-힣ㄱ-ㅣ]")
 _DOUBLE = re.compile(r"([a-z])\1")
-_FLAGS = frozenset({"suffix", "end", "initials"})
+_FLAGS = frozenset({"suffix", "start", "end", "initials"})
 _INITIALS = "ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ"
 
 
@@ -61,6 +62,7 @@ class Term:
     has_double: bool  # survives only readings that keep doubled letters
     suffix: bool = False  # must follow a Hangul syllable of the same word
     end: bool = False  # must finish its word (particles allowed)
+    start: bool = False  # must begin its word
 
 
 class TermHit(NamedTuple):
@@ -135,6 +137,7 @@ class TermMatcher:
                     bool(_DOUBLE.search(key)),
                     "suffix" in e.flags,
                     "end" in e.flags,
+                    "start" in e.flags,
                 )
                 variants = [key, *initial_variants(key)] if "initials" in e.flags else [key]
                 for k in variants:
@@ -234,6 +237,8 @@ class TermMatcher:
         ):
             return False
         if term.suffix and not (a > 0 and "가" <= ctx[a - 1] <= "힣"):
+            return False
+        if term.start and a > 0 and ctx[a - 1].isalpha():
             return False
         if term.end and not ends_word(ctx, b):
             return False

@@ -42,6 +42,7 @@ def ko_action(rs: RuleSet, body: str) -> str:
         ("개 새끼들", "reject"),
         ("난 느금마가", "reject"),
         ("니애비 어디갔냐", "reject"),
+        ("니들 때문에 나라가", "hold"),  # contemptuous "you", a word of its own
         ("진짜 ㅈ같네", "reject"),
         ("조ㅈ만아", "hold"),
         ("더ㅈ될거임", "hold"),
@@ -138,6 +139,8 @@ def test_korean_insults_and_slurs(rs: RuleSet, body: str, action: str) -> None:
         "쿵쾅거리는 소리",
         "병시중을 들었다",
         "새기는 마음",
+        "어머니들 모임",  # 니들 inside a word
+        "쌀 한 가마니 들기",
         # news and everyday words the public lists hold (second review of the lists)
         "은행에 대출 상담",
         "카드 결제",
@@ -201,10 +204,9 @@ def test_initial_variants() -> None:
 
 
 def test_term_options_parse_and_match() -> None:
-    entries, errors = parse_terms(
-        "충\t2\tsuffix end except=대*\n바보\t1\tinitials\nx\t2\tbogus\n", "t"
-    )
-    assert errors == ["t:3: unknown option 'bogus'"]
+    text = "충\t2\tsuffix end except=대*\n바보\t1\tinitials\n니들\t2\tstart\nx\t2\tbogus\n"
+    entries, errors = parse_terms(text, "t")
+    assert errors == ["t:4: unknown option 'bogus'"]
     assert entries[0].flags == frozenset({"suffix", "end"})
     from service.rules.normalize import readings
 
@@ -218,3 +220,5 @@ def test_term_options_parse_and_match() -> None:
     assert found("충분") == []  # not at the end of the word
     assert found("대충") == []  # exception
     assert found("ㅂ보") == ["바보"]
+    assert found("니들이") == ["니들"]
+    assert found("어머니들") == []  # not at the start of a word
