@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Any, cast
 
 from . import detectors
+from .checks import compile_check
 from .model import (
     ACTIONS,
     USER_STATUSES,
@@ -114,13 +115,12 @@ class RuleSet:
     """A compiled, immutable rule set. Build it with ``parse_ruleset``/``load_ruleset``."""
 
     __slots__ = (
-        "_char_runs",
+        "_checks",
         "_content",
         "_context",
         "_frozen",
+        "_has_links",
         "_matcher",
-        "_min_letters",
-        "_patterns",
         "_term_actions",
         "_wordlist_rules",
         "context_params",
@@ -142,17 +142,9 @@ class RuleSet:
         self._matcher = matcher
         self._wordlist_rules = tuple(wordlist_rules)
         self.context_params = params
-        self._char_runs = {
-            r.id: detectors.char_run_pattern(int(r.params.get("max_char_run", 20)))
-            for r in content
-            if r.kind == "repetition"
-        }
-        self._min_letters = {
-            r.id: detectors.min_letters_pattern(int(r.params.get("min", 1)))
-            for r in content
-            if r.kind == "min_letters"
-        }
-        self._patterns = tuple(r for r in content if r.kind != "wordlist")
+        patterns = [r for r in content if r.kind != "wordlist"]
+        self._checks = tuple(compile_check(r) for r in patterns)
+        self._has_links = any(r.kind in ("links", "link_deny") for r in patterns)
         # What a word-list hit of each (rule, severity) does, and the parts of its Hit.
         self._term_actions = {
             (n, sev): r.params.get("severity_actions", {}).get(str(sev), r.action)
@@ -176,16 +168,9 @@ class RuleSet:
         """Run every content rule on ``body``; never raises on any ``str``."""
         b = base(body)
         hits: list[Hit] = []
-        links: list[detectors.Link] | None = None
-        for rule in self._patterns:
-            kind = rule.kind
-            if kind == "links" or kind == "link_deny":
-                if links is None:
-                    links = detectors.find_links(b)
-                if links:
-                    hits.extend(self._link_hits(rule, body, links))
-            else:
-                self._check(rule, body, b, hits)
+        links = detectors.find_links(b) if self._has_links else []
+        for check in self._checks:
+            check(body, b, links, hits)
         if self._wordlist_rules:
             hits.extend(self._wordlist_hits(body, b))
         return Verdict(strictest(hits) if hits else "approve", tuple(hits), self.version)
@@ -219,47 +204,6 @@ class RuleSet:
                 )
             )
         return out
-
-    def _link_hits(self, rule: Rule, body: str, links: list[detectors.Link]) -> list[Hit]:
-        p = rule.params
-        if rule.kind == "link_deny":
-            deny = p["deny_domains"]
-            return [
-                self._span_hit(rule, body, lk.reading, lk.span, lk.host)
-                for lk in links
-                if detectors.host_matches(lk.host, deny)
-            ]
-        counted = [lk for lk in links if not detectors.host_matches(lk.host, p["allow_domains"])]
-        if len(counted) <= p["max_count"]:
-            return []
-        return [self._span_hit(rule, body, lk.reading, lk.span, lk.host) for lk in counted]
-
-    def _check(self, rule: Rule, body: str, b: Reading, out: list[Hit]) -> None:
-        """The pattern rules; each starts with a test far cheaper than its regex."""
-        kind, p = rule.kind, rule.params
-        if kind == "personal_info":
-            found = detectors.find_personal_info(b, p["detect"])
-            if found:
-                out.extend(self._span_hit(rule, body, r, s, what) for r, s, what in found)
-        elif kind == "shouting":
-            # The base reading is lower case: a body equal to it has no capital to count.
-            if body != b.text and detectors.shouting(body, p["min_letters"], p["max_ratio"]):
-                out.append(rule.hit(span=(0, len(body)), excerpt=body, detail="capitals"))
-        elif kind == "repetition":
-            m = detectors.char_run(self._char_runs[rule.id], b.text, p["max_char_run"])
-            if m is not None:
-                out.append(self._span_hit(rule, body, b, m.span(), "repeated character"))
-            word = detectors.repeated_word(b.text, p["max_word_repeats"])
-            if word is not None:
-                out.append(rule.hit(span=(0, len(body)), excerpt=word, detail="repeated word"))
-        elif kind == "min_letters":
-            if not detectors.has_min_letters(self._min_letters[rule.id], b.text, p["min"]):
-                out.append(rule.hit(span=(0, len(body)), excerpt=body, detail="too few letters"))
-
-    @staticmethod
-    def _span_hit(rule: Rule, body: str, r: Reading, span: tuple[int, int], detail: str) -> Hit:
-        a, b = r.span(*span)
-        return rule.hit(span=(a, b), excerpt=body[a:b], detail=detail)
 
     # --- context ---------------------------------------------------------------------------
 
