@@ -115,6 +115,7 @@ class RuleSet:
     """A compiled, immutable rule set. Build it with ``parse_ruleset``/``load_ruleset``."""
 
     __slots__ = (
+        "_approved",
         "_checks",
         "_content",
         "_context",
@@ -145,6 +146,7 @@ class RuleSet:
         patterns = [r for r in content if r.kind != "wordlist"]
         self._checks = tuple(compile_check(r) for r in patterns)
         self._has_links = any(r.kind in ("links", "link_deny") for r in patterns)
+        self._approved = Verdict("approve", (), self.version)
         # What a word-list hit of each (rule, severity) does, and the parts of its Hit.
         self._term_actions = {
             (n, sev): r.params.get("severity_actions", {}).get(str(sev), r.action)
@@ -173,7 +175,9 @@ class RuleSet:
             check(body, b, links, hits)
         if self._wordlist_rules:
             hits.extend(self._wordlist_hits(body, b))
-        return Verdict(strictest(hits) if hits else "approve", tuple(hits), self.version)
+        if not hits:
+            return self._approved  # immutable, so one instance serves every clean comment
+        return Verdict(strictest(hits), tuple(hits), self.version)
 
     def _wordlist_hits(self, body: str, b: Reading) -> list[Hit]:
         found = self._matcher.find(readings(body, b))
