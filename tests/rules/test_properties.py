@@ -160,9 +160,7 @@ def _exact_base(text: str) -> str:
     """base() without its fast path: every character through the skeleton table."""
     import importlib
 
-    from service.rules import normalize as _  # noqa: F401  (the package re-exports a function)
-
-    n = importlib.import_module("service.rules.normalize")
+    n = importlib.import_module("service.rules.normalize")  # the package re-exports a function
     reading = n._slow_base(text)
     if n._FIXUP.search(reading.text) is not None:
         if n._NEEDS_REMAP.search(reading.text) is not None:
