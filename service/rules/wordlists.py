@@ -140,6 +140,8 @@ class TermMatcher:
                     "start" in e.flags,
                 )
                 variants = [key, *initial_variants(key)] if "initials" in e.flags else [key]
+                if " " in key and not latin:  # Korean spacing is often left out: 뇌가없는
+                    variants.append(key.replace(" ", ""))
                 for k in variants:
                     if k not in keys:
                         keys[k] = len(payload)

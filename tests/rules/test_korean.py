@@ -50,6 +50,9 @@ def ko_action(rs: RuleSet, body: str) -> str:
         ("저능아 수준", "hold"),
         ("지진아가 쓴거같아서", "hold"),
         ("뇌가 없는 대신", "hold"),
+        ("뇌가없는대신", "hold"),  # an entry with a space also matches without it
+        ("개보다못한 놈", "hold"),
+        ("다 잡아족쳐야지", "hold"),
         # 새끼 spellings
         ("미친사끼들로 덮였네", "hold"),
         ("7등급 생키들은", "hold"),
@@ -126,6 +129,9 @@ def test_korean_insults_and_slurs(rs: RuleSet, body: str, action: str) -> None:
         "몇십년 걸린다",
         "같은 년에 태어났다",
         "다가오는 년도 예산",
+        "오는 2021년에",
+        "받는년금이 줄었다",
+        "휴거는  2021년 3월경으로",
         "청소년 보호",
         # words that contain a listed term
         "또 라이브 방송",
