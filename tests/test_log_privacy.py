@@ -1,0 +1,86 @@
+"""The logs never carry comment bodies, tokens, cookies or client addresses; the access log has a
+keyed digest of the address and the request id instead."""
+
+from __future__ import annotations
+
+import io
+import logging
+import sys
+
+import orjson
+import pytest
+
+from service.http.requests import client_digest
+from service.logs import setup_logging
+
+URL = "/api/v1/articles/{}/comments"
+CLIENT_IP = "198.51.100.23"
+BODY_MARK = "zebra-quartz-4417"
+
+
+@pytest.fixture
+def captured(monkeypatch):
+    """The production log set-up (JSON lines on stderr), with stderr captured."""
+    stream = io.StringIO()
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level, logging.getLogger("aiohttp.access").disabled)
+    monkeypatch.setattr(sys, "stderr", stream)
+    setup_logging("DEBUG")
+    yield stream
+    root.handlers[:], root.level = saved[0], saved[1]
+    logging.getLogger("aiohttp.access").disabled = saved[2]
+
+
+async def test_no_bodies_tokens_cookies_or_addresses_reach_the_logs(
+    captured, make_client, settings, reader
+):
+    client = await make_client(
+        settings.replace(**{"server.trusted_proxies": ["127.0.0.1"], "oauth.dev.enabled": True})
+    )
+    cookie = f"{settings.sessions.cookie_name}={reader.token}"
+    both = {**reader.auth, "Cookie": cookie, "X-Forwarded-For": CLIENT_IP}
+    proxied = {"X-Forwarded-For": CLIENT_IP}
+    requests = [
+        ("POST", URL.format("p-1"), {"json": {"body": f"A comment {BODY_MARK}"}, "headers": both}),
+        (
+            "POST",
+            URL.format("p-1"),
+            {"json": {"body": f"연락주세요 010-1234-5678 {BODY_MARK}"}, "headers": both},
+        ),
+        ("POST", URL.format("p-1"), {"data": f'{{"body": "{BODY_MARK}', "headers": both}),
+        ("POST", URL.format("p-1"), {"json": {"body": BODY_MARK * 40}, "headers": both}),
+        ("GET", "/api/v1/me/comments", {"params": {"cursor": BODY_MARK}, "headers": both}),
+        ("GET", "/auth/me", {"headers": {"Cookie": cookie, **proxied}}),
+        (
+            "GET",
+            "/auth/dev/login",
+            {"params": {"return_to": f"https://evil.example/{BODY_MARK}"}, "headers": proxied},
+        ),
+        (
+            "GET",
+            "/auth/dev/callback",
+            {"params": {"state": BODY_MARK, "code": BODY_MARK}, "headers": proxied},
+        ),
+        ("POST", "/auth/logout", {"headers": both}),
+    ]
+    for method, path, kwargs in requests:
+        resp = await client.request(method, path, allow_redirects=False, **kwargs)
+        assert resp.status < 500, (method, path, await resp.text())
+    text = captured.getvalue()
+    lines = [orjson.loads(line) for line in text.splitlines() if line.startswith("{")]
+    access = [line for line in lines if line.get("logger") == "service.access"]
+    assert len(access) >= len(requests), text
+    for secret in (BODY_MARK, reader.token, reader.token.split(".")[1], CLIENT_IP):
+        assert secret not in text, f"{secret!r} reached the logs"
+    # Every access line has a request id and the digest of the proxied client's address.
+    assert {line["client"] for line in access} == {client_digest(CLIENT_IP)}
+    assert all(line["request_id"] != "-" for line in access)
+
+
+def test_the_address_digest_is_short_keyed_and_stable_within_a_process():
+    digest = client_digest(CLIENT_IP)
+    assert len(digest) == 12 and int(digest, 16) >= 0
+    assert digest == client_digest(CLIENT_IP) != client_digest("198.51.100.24")
+    import hashlib
+
+    assert digest != hashlib.sha256(CLIENT_IP.encode()).hexdigest()[:12]  # not unkeyed
