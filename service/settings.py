@@ -224,7 +224,10 @@ class ModerationSettings:
         0, "Close an article's comments this many days after its first comment (0: never)."
     )
     events_interval: float = setting(
-        1.0, "Seconds between queue-count checks for moderators' live updates (server-sent events)."
+        1.0, "Seconds between queue-count checks for the moderators' live updates (SSE)."
+    )
+    rules_poll_seconds: float = setting(
+        2.0, "Seconds between checks for a rule set replaced through the API (every worker)."
     )
 
 

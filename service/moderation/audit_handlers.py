@@ -25,7 +25,7 @@ def _since(request: web.Request) -> int:
     raw = request.query.get("since", "")
     if not raw:
         return 0
-    if not raw.isdigit() or len(raw) > 15:
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 15:
         raise InvalidRequest("since is milliseconds since the epoch.", field="since")
     return int(raw)
 
@@ -72,12 +72,13 @@ async def export_audit(request: web.Request) -> web.StreamResponse:
     """Every shard's audit entries from `since`, oldest first, as JSON lines (admins)."""
     await require_moderator(request, admin=True)
     queue = request.app[MODERATION]
+    since = _since(request)  # before the 200 is sent: a bad value still gets its 400
     response = web.StreamResponse(
         headers={"Content-Type": "application/x-ndjson", "Cache-Control": "no-store"}
     )
     await response.prepare(request)
     chunk: list[bytes] = []
-    async for entry in audit.scan(queue.redis, queue.keys, since_ms=_since(request)):
+    async for entry in audit.scan(queue.redis, queue.keys, since_ms=since):
         chunk.append(orjson.dumps(entry) + b"\n")
         if len(chunk) >= 500:
             await response.write(b"".join(chunk))

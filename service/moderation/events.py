@@ -29,6 +29,7 @@ class EventHub:
         self.interval = interval
         self._subscribers: set[asyncio.Queue[dict[str, Any] | None]] = set()
         self._task: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
 
     @contextlib.asynccontextmanager
     async def subscribe(self) -> AsyncIterator[asyncio.Queue[dict[str, Any] | None]]:
@@ -37,7 +38,8 @@ class EventHub:
         inbox.put_nowait({"type": "counts", "views": await self.queue.counts()})
         self._subscribers.add(inbox)
         if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._run())
+            self._stop = asyncio.Event()
+            self._task = asyncio.create_task(self._run(self._stop))
         try:
             yield inbox
         finally:
@@ -46,11 +48,12 @@ class EventHub:
                 await self.close()
 
     async def close(self) -> None:
+        """Stop within one interval. Not by cancelling: redis-py's pool can swallow a
+        cancellation that lands while it waits for a connection, and the task would go on."""
+        self._stop.set()
         task, self._task = self._task, None
         if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await task
 
     def _broadcast(self, event: dict[str, Any]) -> None:
         for inbox in list(self._subscribers):
@@ -61,14 +64,14 @@ class EventHub:
                 inbox.get_nowait()  # make room for the goodbye
                 inbox.put_nowait(None)
 
-    async def _run(self) -> None:
+    async def _run(self, stop: asyncio.Event) -> None:
         pubsub = self.queue.redis.pubsub()
         try:
             await pubsub.subscribe(self.queue.channel)
             counts = await self.queue.counts()
             loop = asyncio.get_running_loop()
             next_count = loop.time() + self.interval
-            while True:
+            while not stop.is_set():
                 message = await pubsub.get_message(
                     ignore_subscribe_messages=True, timeout=max(0.0, next_count - loop.time())
                 )

@@ -18,7 +18,7 @@ from ..errors import InvalidRequest, NotFound
 from ..http.body import Field, json_response, query_int, read_json
 from ..store.coalesce import Coalescer
 from ..store.keys import Keys
-from . import article_handlers, audit, audit_handlers, user_handlers
+from . import article_handlers, audit, audit_handlers, policy_handlers, user_handlers
 from .events import EventHub
 from .model import ACTIONS, VIEWS
 from .moderators import ModeratorStore
@@ -254,3 +254,4 @@ def setup_routes(app: web.Application) -> None:
     user_handlers.setup_routes(app)
     article_handlers.setup_routes(app)
     audit_handlers.setup_routes(app)
+    policy_handlers.setup_routes(app)

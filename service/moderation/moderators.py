@@ -20,7 +20,7 @@ from ..store.client import Redis, decode
 from ..store.coalesce import Coalescer
 from ..store.keys import Keys
 
-TOKEN_PREFIX = "sdm_"  # noqa: S105 - a prefix, not a secret
+TOKEN_PREFIX = "sdm_"  # noqa: S105 - a prefix, not a secret  # nosec B105
 ROLES = ("moderator", "admin")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 _TOKEN = re.compile(r"^sdm_([0-9a-f]{16})\.([A-Za-z0-9_-]{43})$")

@@ -219,7 +219,11 @@ PATHS: dict[str, Any] = {
                     },
                 }
             ),
-            "responses": {"200": ok("What this moderator now holds.", ref("Claims")), **MOD_ERRORS},
+            "responses": {
+                "200": ok("What this moderator now holds.", ref("Claims")),
+                "415": error("The body is not application/json."),
+                **MOD_ERRORS,
+            },
         }
     },
     "/api/v1/moderation/claims/extend": {
@@ -229,7 +233,11 @@ PATHS: dict[str, Any] = {
             "requestBody": body(
                 {"type": "object", "required": ["ids"], "properties": {"ids": IDS}}
             ),
-            "responses": {"200": ok("Per comment.", ref("LeaseResults")), **MOD_ERRORS},
+            "responses": {
+                "200": ok("Per comment.", ref("LeaseResults")),
+                "415": error("The body is not application/json."),
+                **MOD_ERRORS,
+            },
         }
     },
     "/api/v1/moderation/claims/release": {
@@ -239,7 +247,11 @@ PATHS: dict[str, Any] = {
             "requestBody": body(
                 {"type": "object", "required": ["ids"], "properties": {"ids": IDS}}
             ),
-            "responses": {"200": ok("Per comment.", ref("LeaseResults")), **MOD_ERRORS},
+            "responses": {
+                "200": ok("Per comment.", ref("LeaseResults")),
+                "415": error("The body is not application/json."),
+                **MOD_ERRORS,
+            },
         }
     },
     "/api/v1/moderation/comments/{comment_id}/decision": {
@@ -267,12 +279,13 @@ PATHS: dict[str, Any] = {
         "post": {
             "summary": "One decision over many comments; each applied atomically on its own.",
             "security": MODERATOR,
+            # Spelled out: an allOf with NewDecision could never hold `ids`, since NewDecision
+            # allows no other properties.
             "requestBody": body(
                 {
-                    "allOf": [
-                        {"type": "object", "required": ["ids"], "properties": {"ids": IDS}},
-                        {**ref("NewDecision")},
-                    ]
+                    **SCHEMAS["NewDecision"],
+                    "required": ["ids", "action", "reason"],
+                    "properties": {"ids": IDS, **SCHEMAS["NewDecision"]["properties"]},
                 }
             ),
             "responses": {
@@ -625,5 +638,65 @@ PATHS: dict[str, Any] = {
                 **MOD_ERRORS,
             },
         }
+    },
+    "/api/v1/moderation/rules": {
+        "get": {
+            "summary": "The standards-board policy in force (admins).",
+            "security": MODERATOR,
+            "responses": {
+                "200": ok(
+                    "The policy, where it comes from, and the replacements so far.",
+                    {
+                        "type": "object",
+                        "required": ["version", "seq", "source", "text", "word_lists", "history"],
+                        "properties": {
+                            "version": {"type": "string"},
+                            "seq": {"type": "integer"},
+                            "source": {"enum": ["file", "api"]},
+                            "text": {"type": "string"},
+                            "word_lists": {"type": "array", "items": {"type": "string"}},
+                            "updated_by": {"type": ["string", "null"]},
+                            "updated_at": {"type": ["integer", "null"]},
+                            "history": {"type": "array", "items": ref("AuditEntry")},
+                        },
+                    },
+                ),
+                **MOD_ERRORS,
+            },
+        },
+        "put": {
+            "summary": "Replace the policy (admins); every worker applies it within seconds.",
+            "security": MODERATOR,
+            "requestBody": body(
+                {
+                    "type": "object",
+                    "required": ["text"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "text": {"type": "string", "description": "The rules as TOML."},
+                        "word_lists": {
+                            "type": "object",
+                            "description": "New contents for word lists the rules name "
+                            "(wordlists/<name>.tsv or .txt); others stay as shipped.",
+                            "additionalProperties": {"type": "string"},
+                        },
+                        "note": {"type": "string", "maxLength": 1000},
+                    },
+                }
+            ),
+            "responses": {
+                "200": ok(
+                    "Stored and applied here.",
+                    {
+                        "type": "object",
+                        "required": ["version", "seq"],
+                        "properties": {"version": {"type": "string"}, "seq": {"type": "integer"}},
+                    },
+                ),
+                "415": error("The body is not application/json."),
+                "422": error("The rule set is not valid: details.errors names each problem."),
+                **MOD_ERRORS,
+            },
+        },
     },
 }
