@@ -127,10 +127,21 @@ async def authorize_form(request: web.Request) -> web.Response:
     return _form(settings, params)
 
 
+async def _read_form(request: web.Request) -> dict[str, str] | None:
+    """The form's text fields, or None when the body cannot be read as a form (a multipart
+    type without its boundary, say)."""
+    try:
+        form = await request.post()
+    except ValueError:
+        return None
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
 async def authorize_submit(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
-    form = await request.post()
-    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    fields = await _read_form(request)
+    if fields is None:
+        return _refuse(settings, "the form could not be read")
     try:
         # The form carries what the first check accepted; the fixed values are not repeated.
         params = _check_authorize(
@@ -171,8 +182,9 @@ def _s256(verifier: str) -> str:
 
 async def token(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
-    form = await request.post()
-    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    fields = await _read_form(request)
+    if fields is None:
+        return _oauth_error(400, "invalid_request", "the form could not be read")
     if fields.get("grant_type") != "authorization_code":
         return _oauth_error(400, "unsupported_grant_type", "only authorization_code")
     if fields.get("client_id") != settings.oauth.dev.client_id:
@@ -205,7 +217,7 @@ async def token(request: web.Request) -> web.Response:
         body=orjson.dumps(
             {
                 "access_token": access_token,
-                "token_type": "Bearer",
+                "token_type": "Bearer",  # OAuth's token type, not a secret  # nosec B105
                 "expires_in": TOKEN_TTL,
                 "scope": settings.oauth.dev.scope,
             }

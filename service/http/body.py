@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,12 +18,14 @@ class Field:
     type: type | tuple[type, ...]
     required: bool = True
     max_length: int | None = None  # for strings, in code points (a cheap bound; the domain
-    # checks what a reader sees)
+    # checks what a reader sees). A string field with a bound is free text (a note, report
+    # details): control characters other than tab and newline are refused there too.
     choices: tuple[Any, ...] | None = None
     minimum: int | None = None
     maximum: int | None = None
 
 
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _TYPE_NAMES = {str: "a string", int: "an integer", bool: "true or false", list: "a list"}
 
 
@@ -62,6 +65,10 @@ def validate(data: Any, fields: tuple[Field, ...]) -> dict[str, Any]:
             raise InvalidRequest(
                 f"The field {f.name!r} is too long.", field=f.name, max_length=f.max_length
             )
+        if f.max_length is not None and isinstance(value, str) and _CONTROLS.search(value):
+            raise InvalidRequest(
+                f"The field {f.name!r} may not contain control characters.", field=f.name
+            )
         if f.choices is not None and value not in f.choices:
             raise InvalidRequest(
                 f"The field {f.name!r} must be one of {', '.join(map(str, f.choices))}.",
@@ -94,7 +101,7 @@ def json_response(
 
 def query_int(request: web.Request, name: str, default: int, minimum: int, maximum: int) -> int:
     raw = request.query.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
     if not raw.isascii() or not raw.isdigit() or len(raw) > 6:
         raise InvalidRequest(f"The parameter {name!r} must be a whole number.", field=name)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..openapi import error
+
 DIGEST = {
     "name": "digest",
     "in": "path",
@@ -23,6 +25,7 @@ def _file(summary: str, content_type: str, cache: str, *, hashed: bool) -> dict[
     }
     if hashed:
         responses["302"] = {"description": "An old digest: go to the current file."}
+        responses["404"] = error("Not a content hash (12 hexadecimal digits).")
     operation: dict[str, Any] = {"summary": summary, "tags": ["widget"], "responses": responses}
     if hashed:
         return {"parameters": [DIGEST], "get": operation}
@@ -68,7 +71,13 @@ PATHS: dict[str, Any] = {
         "get": {
             **_page("Development only: a demo article page with the comment widget.")["get"],
             "parameters": [
-                {"name": "lang", "in": "query", "required": False, "schema": {"enum": ["en", "ko"]}}
+                {
+                    "name": "lang",
+                    "in": "query",
+                    "required": False,
+                    "description": "en or ko; any other value shows the English page.",
+                    "schema": {"type": "string"},
+                }
             ],
         }
     },
