@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SERVE_ARGS ?=
 
-.PHONY: run test lint typecheck pytest bench docs screenshots clean
+.PHONY: run test lint typecheck pytest audit bench docs screenshots clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -36,6 +36,12 @@ typecheck: $(VENV)/.dev-installed
 
 pytest: $(VENV)/.dev-installed
 	$(BIN)/pytest
+
+## Security checks: bandit over service/ (accepted findings are explained in pyproject.toml or
+## with `# nosec`), and pip-audit where its vulnerability service can be reached.
+audit: $(VENV)/.dev-installed
+	$(BIN)/bandit -q -c pyproject.toml -r service
+	$(BIN)/python tools/audit_deps.py
 
 ## Regenerate docs/openapi.json and docs/configuration.md from the code.
 docs: $(VENV)/.run-installed

@@ -109,7 +109,7 @@ def providers_from(settings: Settings) -> ProviderRegistry:
             name="dev",
             label="Development login",
             client_id=o.dev.client_id,
-            client_secret="",
+            client_secret="",  # a public client: PKCE, no secret  # nosec B106
             authorize_url=urljoin(base, o.dev.authorize_url),
             token_url=urljoin(base, o.dev.token_url),
             profile_url=urljoin(base, o.dev.profile_url),
