@@ -106,3 +106,24 @@ def test_the_claim_script_returns_the_moderation_fields_in_order():
     source = (Path(__file__).parents[2] / "service/store/lua/mod_claim.lua").read_text()
     listed = source.split("local fields = {", 1)[1].split("}", 1)[0]
     assert [f.strip().strip("'") for f in listed.split(",")] == list(MODERATION_FIELDS)
+
+
+async def test_after_the_lease_expired_anyone_may_decide(
+    make_client, settings, make_moderator, reader, redis
+):
+    client = await make_client(settings.replace(**{"moderation.lease_seconds": 0.3}))
+    resp = await client.post(
+        "/api/v1/articles/x/comments", json={"body": "hi"}, headers=reader.auth
+    )
+    cid = (await resp.json())["id"]
+    holder, other = await make_moderator(), await make_moderator()
+    await claim(client, holder)
+    assert (await decide(client, other, cid)).status == 409
+    await asyncio.sleep(0.4)
+    resp = await decide(client, other, cid, "reject", "spam")
+    assert resp.status == 200
+    # The old holder's extension now finds nothing to extend.
+    resp = await client.post(f"{API}/claims/extend", json={"ids": [cid]}, headers=holder.auth)
+    assert (await resp.json())["results"][0]["result"] == "missing"
+    states = await check_invariants(redis, settings.redis.key_prefix, [cid])
+    assert states[cid] == "decided"
