@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
+import signal
+import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -26,11 +29,13 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides["server.host"] = args.host
     if getattr(args, "port", None):
         overrides["server.port"] = args.port
+    if getattr(args, "workers", None):
+        overrides["server.workers"] = args.workers
     return load_settings(args.config, overrides=overrides)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .app import create_app
+    from .workers import Supervisor
 
     settings = _settings(args)
     setup_logging()
@@ -39,22 +44,49 @@ def cmd_serve(args: argparse.Namespace) -> int:
         embedded = EmbeddedRedis(settings.redis.data_dir)
         embedded.start()
         log.info(
-            "embedded redis", extra={"socket": str(embedded.socket_path), "owned": embedded.owned}
+            "embedded redis",
+            extra={"socket": str(embedded.socket_path), "owned": embedded.owned},
         )
         settings = settings.replace(**{"redis.url": embedded.url})
     try:
-        web.run_app(
-            create_app(settings),
-            host=settings.server.host,
-            port=settings.server.port,
-            access_log=None,
-            print=lambda text: log.info(text.strip()),
-            shutdown_timeout=10,
-        )
+        if settings.server.workers == 1:
+            _run_worker(settings)
+            return 0
+        env = {**os.environ, "SD_REDIS_URL": settings.redis.url}
+        if args.host:
+            env["SD_SERVER_HOST"] = args.host
+        if args.port:
+            env["SD_SERVER_PORT"] = str(args.port)
+        return Supervisor(settings, settings.server.workers, args.config, env).run()
     finally:
         if embedded is not None:
-            embedded.stop()  # last, after every connection to it is closed
+            embedded.stop()  # last, after every worker has closed its connections
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """One worker of `serve --workers N`, serving the socket its supervisor passed down."""
+    # Until the server installs its own handler, a stop request simply ends a worker that has
+    # not served anything yet.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    settings = _settings(args)
+    setup_logging()
+    _run_worker(settings, socket.socket(fileno=args.fd))
     return 0
+
+
+def _run_worker(settings: Settings, sock: socket.socket | None = None) -> None:
+    from .app import create_app
+
+    app = create_app(settings)
+    common = {
+        "access_log": None,
+        "print": lambda text: log.info(text.strip()),
+        "shutdown_timeout": settings.server.shutdown_timeout,
+    }
+    if sock is not None:
+        web.run_app(app, sock=sock, **common)  # type: ignore[arg-type]
+    else:
+        web.run_app(app, host=settings.server.host, port=settings.server.port, **common)  # type: ignore[arg-type]
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
@@ -130,6 +162,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve = command("serve", cmd_serve, "Serve the API, the widget and the pages.")
     serve.add_argument("--host", help="address to listen on (server.host)")
     serve.add_argument("--port", type=int, help="port to listen on (server.port)")
+    serve.add_argument(
+        "--workers", type=int, help="worker processes sharing the port (server.workers)"
+    )
+    worker = command("worker", cmd_worker, "One worker of serve --workers (internal).")
+    worker.add_argument("--fd", type=int, required=True, help="the inherited listening socket")
     command("check-config", cmd_check_config, "Validate the settings without serving.")
     token = command(
         "dev-token", cmd_dev_token, "Create a reader and print a bearer token (development only)."

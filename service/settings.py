@@ -62,6 +62,10 @@ class ServerSettings:
         "are built from it.",
     )
     max_body_bytes: int = setting(65536, "Largest request body accepted, in bytes.")
+    workers: int = setting(1, "Worker processes sharing the port (serve --workers overrides it).")
+    shutdown_timeout: float = setting(
+        10.0, "Seconds a stopping worker waits for in-flight requests before it closes them."
+    )
     trusted_proxies: list[str] = setting(
         [], "Proxy addresses whose X-Forwarded-For is believed for client IPs."
     )
@@ -490,6 +494,10 @@ def validate(settings: Settings) -> None:
             ipaddress.ip_network(proxy, strict=False)
         except ValueError:
             problems.append(f"server.trusted_proxies: {proxy!r} is not an address or network")
+    if not 1 <= settings.server.workers <= 64:
+        problems.append("server.workers: must be between 1 and 64")
+    if not 0 < settings.server.shutdown_timeout <= 300:
+        problems.append("server.shutdown_timeout: must be between 0 and 300 seconds")
     if settings.server.max_body_bytes < 1024:
         problems.append("server.max_body_bytes: must be at least 1024")
     for origin in settings.site.article_origins:

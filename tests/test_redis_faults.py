@@ -134,3 +134,24 @@ async def test_killing_redis_mid_burst_leaves_no_half_written_comment(
     assert set(acknowledged) <= stored, "an acknowledged comment was lost"
     assert len(queued) == len(set(queued)), "a comment was queued twice"
     assert set(queued) == stored, "a comment was stored without its queue entry or vice versa"
+
+
+async def test_a_stalled_redis_answers_503_within_the_timeout_instead_of_piling_up(
+    make_client, fault_settings, own_redis
+):
+    client = await make_client(fault_settings)
+    direct = aioredis.Redis.from_url(own_redis.url)
+    assert (await client.get(URL.format("a-1"))).status == 200
+    # Redis stops answering every client for three seconds (as when it is swapping or paused).
+    await direct.execute_command("CLIENT", "PAUSE", "3000", "ALL")
+    started = time.monotonic()
+    responses = await asyncio.gather(*(client.get(URL.format(f"a-{i}")) for i in range(100)))
+    elapsed = time.monotonic() - started
+    statuses = {r.status for r in responses}
+    assert statuses == {503}, statuses
+    assert all(int(r.headers["Retry-After"]) >= 1 for r in responses)
+    # Bounded by the socket timeout (0.5 s), a wait for a pooled connection and one retry.
+    assert elapsed < 2.9, f"requests waited {elapsed:.1f}s for a stalled Redis"
+    await direct.execute_command("CLIENT", "UNPAUSE")
+    await direct.aclose()
+    assert (await client.get(URL.format("a-1"))).status == 200
