@@ -8,7 +8,17 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from . import health, openapi
-from .appkeys import COMMENTS, REDIS, RULES, SCREENING, SCRIPTS, SESSIONS, SETTINGS, USERS
+from .appkeys import (
+    COALESCER,
+    COMMENTS,
+    REDIS,
+    RULES,
+    SCREENING,
+    SCRIPTS,
+    SESSIONS,
+    SETTINGS,
+    USERS,
+)
 from .auth import handlers as auth_handlers
 from .auth.oauth import handlers as login_handlers
 from .auth.sessions import SessionStore
@@ -38,11 +48,14 @@ async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
     coalescer = Coalescer(client)
     scripts = Scripts(client, coalescer)
     app[REDIS] = client
+    app[COALESCER] = coalescer
     app[SCRIPTS] = scripts
     app[USERS] = UserStore(client, keys)
     app[SESSIONS] = SessionStore(client, keys, settings.sessions.ttl_seconds)
     app[COMMENTS] = CommentStore(client, keys, scripts)
-    app[SCREENING] = RulesScreening(app[RULES], client, keys, scripts)
+    app[SCREENING] = RulesScreening(
+        app[RULES], client, keys, scripts, settings.moderation.auto_close_days
+    )
     try:
         yield
     finally:

@@ -17,10 +17,12 @@ from .moderation.moderators import ModeratorStore
 from .moderation.queue import ModerationQueue
 from .settings import Settings
 from .store.client import Redis, Scripts
+from .store.coalesce import Coalescer
 
 SETTINGS = web.AppKey("settings", Settings)
 REDIS = web.AppKey("redis", Redis)
 SCRIPTS = web.AppKey("scripts", Scripts)
+COALESCER = web.AppKey("coalescer", Coalescer)
 USERS = web.AppKey("users", UserStore)
 SESSIONS = web.AppKey("sessions", SessionStore)
 COMMENTS = web.AppKey("comments", CommentStore)

@@ -30,6 +30,7 @@ class Screened:
     action: str  # approve | flag | hold | reject
     reasons: list[dict[str, Any]] = field(default_factory=list)  # for the writer
     hits: list[dict[str, Any]] = field(default_factory=list)  # for moderators
+    mode: str | None = None  # the article's own moderation mode, overriding the site's
 
 
 class Screening(Protocol):
@@ -91,7 +92,9 @@ async def submit(
         max_codepoints=settings.max_length * 16,
     )
     screened = await screening.screen(body, author, article_id, client_ip)
-    status, queue_view, publish = _placement(screened.action, settings.moderation_mode)
+    status, queue_view, publish = _placement(
+        screened.action, screened.mode or settings.moderation_mode
+    )
     comment = Comment(
         id=new_comment_id(shard_of(article_id), now_ms),
         article_id=article_id,

@@ -16,7 +16,7 @@ from typing import Any, Literal, cast
 
 from ..auth.users import User
 from ..rules import ContextFacts, RuleSet, fingerprint
-from ..store.client import Redis, Scripts
+from ..store.client import Redis, Scripts, decode
 from ..store.keys import Keys, shard_of
 from .intake import Screened
 
@@ -59,8 +59,16 @@ class _Writer:
 
 
 class RulesScreening:
-    def __init__(self, holder: RulesHolder, redis: Redis, keys: Keys, scripts: Scripts) -> None:
+    def __init__(
+        self,
+        holder: RulesHolder,
+        redis: Redis,
+        keys: Keys,
+        scripts: Scripts,
+        auto_close_days: int = 0,
+    ) -> None:
         self.holder = holder
+        self.auto_close_days = auto_close_days
         self.redis = redis
         self.keys = keys
         self.scripts = scripts
@@ -78,7 +86,7 @@ class RulesScreening:
     ) -> Screened:
         rs = self.holder.current
         verdict = rs.evaluate(body)
-        facts = await self._facts(rs, body, author, article_id, client_ip)
+        facts, article_mode = await self._facts(rs, body, author, article_id, client_ip)
         final = rs.combine([*verdict.hits, *rs.evaluate_context(facts)], facts)
         reasons = []
         seen: set[str] = set()
@@ -93,11 +101,15 @@ class RulesScreening:
                         "ko": hit.reason_ko,
                     }
                 )
-        return Screened(final.action, reasons, [hit.to_dict() for hit in final.hits])
+        return Screened(
+            final.action, reasons, [hit.to_dict() for hit in final.hits], mode=article_mode
+        )
 
     async def _facts(
         self, rs: RuleSet, body: str, author: User, article_id: str, client_ip: str
-    ) -> ContextFacts:
+    ) -> tuple[ContextFacts, str | None]:
+        """The facts for the context rules, and the article's own moderation mode if it has
+        one (a moderator may set pre or post per article)."""
         params = rs.context_params
         now = int(time.time() * 1000)
         reader, address = self._reader(author), self._address(client_ip)
@@ -120,13 +132,14 @@ class RulesScreening:
             if client_ip
             else _zeros()
         )
-        closed_read = self.redis.hget(
-            self.keys.article_meta(shard_of(article_id), article_id), "closed"
+        article_read = self.redis.hmget(
+            self.keys.article_meta(shard_of(article_id), article_id), ["closed", "mode", "first"]
         )
         # Concurrent, so that the coalescer sends them in one round trip.
-        reader_counts, ip_counts, closed = await asyncio.gather(
-            reader_read, address_read, closed_read
+        reader_counts, ip_counts, article = await asyncio.gather(
+            reader_read, address_read, article_read
         )
+        closed, mode, first = (decode(v) if v is not None else None for v in article)
         status = author.effective_status(now)
         until = (
             dt.datetime.fromtimestamp(author.status_until / 1000, tz=dt.UTC)
@@ -142,8 +155,14 @@ class RulesScreening:
             reader_sustained=int(reader_counts[1]),
             ip_burst=int(ip_counts[0]),
             ip_sustained=int(ip_counts[1]),
-            article_closed=closed in (b"1", "1"),
-        )
+            article_closed=closed == "1" or self._auto_closed(first, now),
+        ), mode if mode in ("pre", "post") else None
+
+    def _auto_closed(self, first: str | None, now_ms: int) -> bool:
+        """Closed automatically `moderation.auto_close_days` after the first comment."""
+        if self.auto_close_days <= 0 or not first:
+            return False
+        return now_ms >= int(first) + self.auto_close_days * 86_400_000
 
     async def accepted(self, body: str, author: User, comment_id: str, client_ip: str) -> None:
         """Count a comment that was stored (pending or published) for the next decisions."""

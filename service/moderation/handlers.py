@@ -10,13 +10,12 @@ from aiohttp import web
 from aiohttp_sse import sse_response
 
 from .. import metrics
-from ..appkeys import MODERATION, MODERATORS, REDIS, SETTINGS
+from ..appkeys import COALESCER, MODERATION, MODERATORS, REDIS, SETTINGS
 from ..auth.web import require_reader
 from ..comments.ids import COMMENT_ID
 from ..comments.model import iso
 from ..errors import InvalidRequest, NotFound
 from ..http.body import Field, json_response, query_int, read_json
-from ..store.coalesce import Coalescer
 from ..store.keys import Keys
 from . import article_handlers, audit, audit_handlers, policy_handlers, user_handlers
 from .events import EventHub
@@ -226,7 +225,7 @@ async def moderation_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     keys = Keys(settings.redis.key_prefix)
     client = app[REDIS]
-    coalescer = Coalescer(client)
+    coalescer = app[COALESCER]  # shared with intake: one batch per loop turn for everyone
     scripts = ModerationScripts(client, coalescer)
     app[MODERATION] = ModerationQueue(client, keys, scripts, settings.moderation)
     app[MODERATORS] = ModeratorStore(client, keys, coalescer)
@@ -235,7 +234,6 @@ async def moderation_ctx(app: web.Application) -> AsyncIterator[None]:
         yield
     finally:
         await app[EVENTS].close()
-        await coalescer.close()
 
 
 def setup_routes(app: web.Application) -> None:

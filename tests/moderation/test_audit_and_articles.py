@@ -126,3 +126,40 @@ async def test_stats(client, moderator, post_comments, redis, settings):
     assert data["queues"]["pending"]["queued"] == 1
     assert data["median_seconds_to_decision"] >= 0
     assert data["approved_share_by_rule"] == {"links": {"decided": 2, "approved_share": 0.5}}
+
+
+async def test_intake_follows_the_articles_mode_and_closing(client, moderator, reader):
+    url = "/api/v1/articles/{}/comments"
+    await client.post(ARTICLE.format("live-1"), json={"mode": "post"}, headers=moderator.auth)
+    resp = await client.post(
+        url.format("live-1"), json={"body": "published at once"}, headers=reader.auth
+    )
+    assert (await resp.json())["status"] == "approved"
+    public = await (await client.get(url.format("live-1"))).json()
+    assert [c["body"] for c in public["comments"]] == ["published at once"]
+
+    await client.post(ARTICLE.format("live-1"), json={"closed": True}, headers=moderator.auth)
+    resp = await client.post(url.format("live-1"), json={"body": "too late"}, headers=reader.auth)
+    assert resp.status == 422
+    assert (await resp.json())["error"]["details"]["reasons"][0]["rule"] == "closed"
+
+
+async def test_intake_closes_an_article_days_after_its_first_comment(
+    make_client, settings, reader, redis
+):
+    from service.store.keys import Keys, shard_of
+
+    client = await make_client(settings.replace(**{"moderation.auto_close_days": 2}))
+    url = "/api/v1/articles/{}/comments"
+    assert (
+        await client.post(url.format("old-1"), json={"body": "early"}, headers=reader.auth)
+    ).status == 201
+    keys = Keys(settings.redis.key_prefix)
+    meta = keys.article_meta(shard_of("old-1"), "old-1")
+    first = int(await redis.hget(meta, "first"))
+    await redis.hset(meta, "first", first - 2 * 86_400_000 - 1000)
+    resp = await client.post(
+        url.format("old-1"), json={"body": "three days later"}, headers=reader.auth
+    )
+    assert resp.status == 422
+    assert (await resp.json())["error"]["details"]["reasons"][0]["rule"] == "closed"
