@@ -27,17 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.redis_server import RedisProcess, free_port  # noqa: E402
 
-POST_LUA = """
-local n = 0
-local tokens = {}
-for t in string.gmatch(os.getenv("BENCH_TOKENS") or "", "[^,]+") do tokens[#tokens + 1] = t end
-request = function()
-  n = n + 1
-  local body = '{"body": "' .. string.rep("a", 200) .. ' comment number ' .. n .. ' about the budget"}'
-  local headers = {["Content-Type"] = "application/json"}
-  if #tokens > 0 then headers["Authorization"] = "Bearer " .. tokens[(n % #tokens) + 1] end
-  return wrk.format("POST", "/api/v1/articles/bench-" .. (n % 50) .. "/comments", headers, body)
-end
+DONE_LUA = """
 done = function(summary, latency, requests)
   io.write(string.format("RESULT %d %.3f %.3f %.3f %d %d\\n", summary.requests, summary.duration / 1e6,
     latency:percentile(50) / 1000, latency:percentile(99) / 1000,
@@ -45,17 +35,29 @@ done = function(summary, latency, requests)
 end
 """
 
-GET_LUA = (
-    """
+POST_LUA = """
+local n = 0
+local tokens = {}
+local f = io.open(os.getenv("BENCH_TOKENS_FILE") or "/dev/null")
+for t in f:lines() do tokens[#tokens + 1] = t end
+f:close()
+request = function()
+  n = n + 1
+  local body = '{"body": "정부의 새 예산안은 지역 병원과 학교에 대한 지원을 늘린다고 하지만 세부 내용이 부족해 보입니다. ' ..
+    'The plan sounds fine on paper, but who pays for it in year ' .. n .. '? 기사 잘 읽었습니다."}'
+  local headers = {["Content-Type"] = "application/json"}
+  if #tokens > 0 then headers["Authorization"] = "Bearer " .. tokens[math.random(#tokens)] end
+  return wrk.format("POST", "/api/v1/articles/bench-" .. (n % 50) .. "/comments", headers, body)
+end
+""" + DONE_LUA
+
+GET_LUA = """
 local n = 0
 request = function()
   n = n + 1
   return wrk.format("GET", "/api/v1/articles/bench-" .. (n % 50) .. "/comments?limit=20")
 end
-"""
-    + POST_LUA.split("end\n", 1)[1].split("request = function()", 1)[0]
-    + POST_LUA[POST_LUA.index("done = function") :]
-)
+""" + DONE_LUA
 
 
 def wait_http(url: str, timeout: float = 20) -> None:
@@ -104,10 +106,16 @@ async def make_tokens(redis_url: str, prefix: str, count: int) -> list[str]:
 
     client = aioredis.Redis.from_url(redis_url)
     keys = Keys(prefix)
-    tokens = []
-    for i in range(count):
-        user = await UserStore(client, keys).upsert("bench", f"u{i}", f"Bench {i}")
-        tokens.append((await SessionStore(client, keys, 3600).create(user.id))[0])
+
+    async def one(i: int) -> str:
+        user = await UserStore(client, keys).upsert("bench", f"u{i}", f"Bench reader {i}")
+        # Regular readers: past the policy's "first comments are held" rule.
+        await client.hset(keys.user(user.id), "ncomments", 10)
+        return (await SessionStore(client, keys, 3600).create(user.id))[0]
+
+    tokens: list[str] = []
+    for start in range(0, count, 50):
+        tokens += await asyncio.gather(*(one(i) for i in range(start, min(count, start + 50))))
     await client.aclose()
     return tokens
 
@@ -134,6 +142,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--readers", type=int, default=8000)
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -156,8 +165,11 @@ def main() -> None:
     try:
         wait_http(f"http://127.0.0.1:{service_port}/healthz")
         wait_http(f"http://127.0.0.1:{bare_port}/api/v1/articles/x/comments")
-        tokens = asyncio.run(make_tokens(redis.url, "bench", 200))
-        tenv = {"BENCH_TOKENS": ",".join(tokens)}
+        # Enough distinct readers that the policy's per-reader rate limit (3 in 30 s) is not what
+        # is measured: every reader posts at most about twice in a run.
+        tokens = asyncio.run(make_tokens(redis.url, "bench", args.readers))
+        (tmp / "tokens").write_text("\n".join(tokens))
+        tenv = {"BENCH_TOKENS_FILE": str(tmp / "tokens")}
         results = {}
         for name, port in (("bare", bare_port), ("service", service_port)):
             results[(name, "POST")] = wrk(
