@@ -136,7 +136,7 @@ async def site(settings: Settings, volume_policy: RuleSet) -> AsyncIterator[Site
         }
     )
     app = create_app(configured, ruleset=volume_policy)
-    runner = web.AppRunner(app, access_log=None)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
 
@@ -154,7 +154,7 @@ async def site(settings: Settings, volume_policy: RuleSet) -> AsyncIterator[Site
 
     article_app = web.Application()
     article_app.router.add_get("/articles/{article_id}", serve_article)
-    article_runner = web.AppRunner(article_app, access_log=None)
+    article_runner = web.AppRunner(article_app, access_log=None, shutdown_timeout=2.0)
     await article_runner.setup()
     await web.TCPSite(article_runner, ARTICLE_HOST, article_port).start()
     try:
