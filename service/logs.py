@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import contextvars
 import logging
+import logging.handlers
+import queue
 import sys
 import time
 from typing import Any
@@ -23,7 +26,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": record.getMessage(),
-            "request_id": request_id.get(),
+            "request_id": getattr(record, "request_id", None) or request_id.get(),
         }
         for key, value in record.__dict__.items():
             if key not in _STANDARD and not key.startswith("_"):
@@ -33,12 +36,36 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(entry, default=str).decode()
 
 
+class _ContextQueueHandler(logging.handlers.QueueHandler):
+    """Hands records to the writer thread with the request id they were logged under; the
+    formatting and the write (a system call per line) happen off the event loop."""
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        record.request_id = request_id.get()
+        return record
+
+
+_listener: logging.handlers.QueueListener | None = None
+
+
 def setup_logging(level: str = "INFO") -> None:
+    global _listener
+    if _listener is not None:
+        _listener.stop()
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
+    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    _listener = logging.handlers.QueueListener(records, handler)
+    _listener.start()
+    atexit.register(_listener.stop)  # drain what is queued before the process ends
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = [_ContextQueueHandler(records)]
     root.setLevel(level)
+    # The logging HOWTO's optimisations: no caller lookup, thread or process names per record.
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     # aiohttp's own access log is replaced by ours (it would log raw query strings).
     logging.getLogger("aiohttp.access").disabled = True
     # httpx logs every provider URL at INFO, and Facebook's carry appsecret_proof.

@@ -82,7 +82,10 @@ def _page(settings: Settings, title: str, body: str, status: int = 200) -> web.R
         "base-uri 'none'; frame-ancestors 'none'"
     )
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # same-origin, not no-referrer: the login form posts back to this origin, and with
+    # no-referrer Chromium sends "Origin: null", which the CSRF check (rightly) refuses when a
+    # session cookie is already set. Nothing leaves the origin either way.
+    response.headers["Referrer-Policy"] = "same-origin"
     return response
 
 
