@@ -52,7 +52,7 @@ async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
     app[SCRIPTS] = scripts
     app[USERS] = UserStore(client, keys)
     app[SESSIONS] = SessionStore(client, keys, settings.sessions.ttl_seconds)
-    app[COMMENTS] = CommentStore(client, keys, scripts)
+    app[COMMENTS] = CommentStore(client, keys, scripts, settings.redis)
     app[SCREENING] = RulesScreening(
         app[RULES], client, keys, scripts, settings.moderation.auto_close_days
     )
@@ -67,8 +67,8 @@ async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
 def create_app(settings: Settings, *, ruleset: RuleSet | None = None) -> web.Application:
     """The application. `ruleset` replaces the policy file named by the settings (tests and
     benchmarks use it to run a policy without, say, rate limits)."""
-    if not settings.redis.url:
-        raise ValueError("redis.url is empty: `serve` starts an embedded Redis and sets it")
+    if settings.redis.embedded:
+        raise ValueError("no Redis is configured: `serve` starts an embedded Redis and sets it")
     app = web.Application(client_max_size=settings.server.max_body_bytes)
     app[SETTINGS] = settings
     # Read and validated before serving: a broken policy stops start-up, naming the rule.

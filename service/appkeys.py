@@ -20,7 +20,7 @@ from .store.client import Redis, Scripts
 from .store.coalesce import Coalescer
 
 SETTINGS = web.AppKey("settings", Settings)
-REDIS = web.AppKey("redis", Redis)
+REDIS: web.AppKey[Redis] = web.AppKey("redis")  # a union (single or cluster client)
 SCRIPTS = web.AppKey("scripts", Scripts)
 COALESCER = web.AppKey("coalescer", Coalescer)
 USERS = web.AppKey("users", UserStore)

@@ -40,7 +40,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     setup_logging()
     embedded: EmbeddedRedis | None = None
-    if not settings.redis.url:
+    if settings.redis.embedded:
         embedded = EmbeddedRedis(settings.redis.data_dir)
         embedded.start()
         log.info(
@@ -126,7 +126,7 @@ def cmd_dev_token(args: argparse.Namespace) -> int:
         finally:
             await client.aclose()
 
-    with redis_url_for(settings.redis.url, settings.redis.data_dir) as url:
+    with redis_url_for(settings.redis) as url:
         print(asyncio.run(run(url)))
     return 0
 

@@ -75,8 +75,8 @@ class ServerSettings:
 class RedisSettings:
     url: str = setting(
         "",
-        "Redis URL (redis://, rediss:// or unix://). Empty: start an embedded Redis under "
-        "data_dir.",
+        "Redis URL (redis://, rediss:// or unix://). Empty, with no cluster_nodes or "
+        "sentinel_master: start an embedded Redis under data_dir.",
     )
     data_dir: str = setting("var", "Directory of the embedded Redis (socket, AOF, log).")
     key_prefix: str = setting("sd", "Prefix of every key the service writes.")
@@ -84,6 +84,30 @@ class RedisSettings:
     connect_timeout: float = setting(1.0, "Seconds before a Redis connection attempt fails.")
     max_connections: int = setting(64, "Size of the Redis connection pool per process.")
     retry_after: int = setting(5, "Retry-After seconds sent with 503 when Redis is unreachable.")
+    cluster_nodes: list[str] = setting(
+        [],
+        "Seed nodes (host:port) of a Redis Cluster; when set, the service uses redis-py's "
+        "cluster client, which finds every other node from them. Excludes url and sentinels.",
+    )
+    sentinel_master: str = setting(
+        "", "Master name watched by Redis Sentinel; needs sentinels. Excludes url."
+    )
+    sentinels: list[str] = setting(
+        [], "Sentinel addresses (host:port) that name the current master of sentinel_master."
+    )
+    wait_replicas: int = setting(
+        0,
+        "Replicas that must have a new comment before it is acknowledged (WAIT after the "
+        "intake script; 503 when fewer confirm in wait_timeout_ms). 0: do not wait.",
+    )
+    wait_timeout_ms: int = setting(
+        500, "Milliseconds the intake waits for wait_replicas replicas to confirm a comment."
+    )
+
+    @property
+    def embedded(self) -> bool:
+        """No Redis configured at all: `serve` starts the embedded one."""
+        return not (self.url or self.cluster_nodes or self.sentinel_master)
 
 
 @dataclass(frozen=True)
@@ -527,6 +551,7 @@ def validate(settings: Settings) -> None:
         problems.append("redis.key_prefix: must be non-empty without braces, colons or spaces")
     if settings.redis.socket_timeout <= 0 or settings.redis.connect_timeout <= 0:
         problems.append("redis.socket_timeout/connect_timeout: must be positive")
+    problems += _redis_topology_problems(settings.redis)
     o = settings.oauth
     if o.timeout <= 0 or o.transaction_ttl < 60 or o.rate_limit < 1 or o.rate_window < 1:
         problems.append("oauth: timeout, rate_limit, rate_window must be positive, ttl >= 60")
@@ -544,6 +569,43 @@ def validate(settings: Settings) -> None:
             problems.append("server.public_url: must be https in production")
     if problems:
         raise SettingsError(problems)
+
+
+def _address_problem(value: str) -> str | None:
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        return f"{value!r} is not host:port"
+    return None
+
+
+def _redis_topology_problems(r: RedisSettings) -> list[str]:
+    """One topology at a time: a URL, a cluster's seed nodes, or a sentinel-watched master."""
+    problems: list[str] = []
+    chosen = [
+        name
+        for name, on in (
+            ("redis.url", bool(r.url)),
+            ("redis.cluster_nodes", bool(r.cluster_nodes)),
+            ("redis.sentinel_master", bool(r.sentinel_master)),
+        )
+        if on
+    ]
+    if len(chosen) > 1:
+        problems.append(f"{chosen[1]}: set only one of redis.url, cluster_nodes, sentinel_master")
+    for key, values in (("redis.cluster_nodes", r.cluster_nodes), ("redis.sentinels", r.sentinels)):
+        for value in values:
+            problem = _address_problem(value)
+            if problem:
+                problems.append(f"{key}: {problem}")
+    if bool(r.sentinel_master) != bool(r.sentinels):
+        problems.append("redis.sentinels: sentinel_master and sentinels go together")
+    if r.cluster_nodes and r.max_connections < 8:
+        problems.append("redis.max_connections: at least 8 per cluster node")
+    if not 0 <= r.wait_replicas <= 16:
+        problems.append("redis.wait_replicas: must be between 0 and 16")
+    if not 1 <= r.wait_timeout_ms <= 60_000:
+        problems.append("redis.wait_timeout_ms: must be between 1 and 60000")
+    return problems
 
 
 def _loopback(url: str) -> bool:

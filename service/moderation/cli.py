@@ -39,7 +39,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
-    with redis_url_for(settings.redis.url, settings.redis.data_dir) as url:
+    with redis_url_for(settings.redis) as url:
         return asyncio.run(_run(settings, url, args))
 
 
@@ -73,4 +73,4 @@ async def _run(settings: Settings, url: str, args: argparse.Namespace) -> int:
         print(f"revoked {revoked.name} ({revoked.id})")
         return 0
     finally:
-        await client.aclose(close_connection_pool=True)
+        await client.aclose()  # from_pool: the client owns and closes its pool

@@ -29,7 +29,7 @@ from ..comments.ids import shard_of_comment
 from ..comments.model import iso
 from ..errors import Conflict, InvalidRequest, NotFound
 from ..settings import ModerationSettings
-from ..store.client import Redis, ScriptCall, decode, load_script
+from ..store.client import Redis, ScriptCall, decode, load_script, run_scripts
 from ..store.coalesce import CoalescedScript, Coalescer
 from ..store.keys import SHARDS, Keys, shard_of
 from .model import (
@@ -132,15 +132,18 @@ class ModerationQueue:
             per_shard = await self._plan(view, need)
             if not per_shard:
                 break
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for shard, n in per_shard.items():
-                    await self.scripts.claim(
-                        keys=[
+            # One call per shard; on a cluster they go to the shards' nodes concurrently.
+            results = await run_scripts(
+                self.redis,
+                [
+                    (
+                        self.scripts.claim,
+                        [
                             self.keys.shard(shard),
                             self.keys.queue(shard, view),
                             self.keys.audit(shard),
                         ],
-                        args=[
+                        [
                             GROUP,
                             moderator.id,
                             view,
@@ -149,9 +152,10 @@ class ModerationQueue:
                             self.settings.audit_max_entries,
                             self.channel,
                         ],
-                        client=pipe,
                     )
-                results = await pipe.execute()
+                    for shard, n in per_shard.items()
+                ],
+            )
             got = 0
             for rows in results:
                 for _cid, expiry, values in rows:
@@ -165,14 +169,13 @@ class ModerationQueue:
         return taken
 
     async def _plan(self, view: str, need: int) -> dict[int, int]:
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for shard in range(SHARDS):
-                await self.scripts.peek(
-                    keys=[self.keys.queue(shard, view)],
-                    args=[GROUP, self.lease_ms, need],
-                    client=pipe,
-                )
-            peeked = await pipe.execute()
+        peeked = await run_scripts(
+            self.redis,
+            [
+                (self.scripts.peek, [self.keys.queue(shard, view)], [GROUP, self.lease_ms, need])
+                for shard in range(SHARDS)
+            ],
+        )
         candidates = ((ms, shard) for shard, times in enumerate(peeked) for ms in times)
         plan: dict[int, int] = {}
         for _, shard in heapq.nsmallest(need, candidates):
@@ -196,15 +199,17 @@ class ModerationQueue:
                 results[cid] = LeaseResult(cid, "missing", 0)
             else:
                 by_shard.setdefault(shard, []).append(cid)
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for shard, ids in by_shard.items():
-                await self.scripts.lease(
-                    keys=[
+        answers = await run_scripts(
+            self.redis,
+            [
+                (
+                    self.scripts.lease,
+                    [
                         self.keys.shard(shard),
                         self.keys.audit(shard),
                         *(self.keys.queue(shard, v) for v in VIEWS),
                     ],
-                    args=[
+                    [
                         GROUP,
                         moderator.id,
                         mode,
@@ -215,9 +220,10 @@ class ModerationQueue:
                         *VIEWS,
                         *ids,
                     ],
-                    client=pipe,
                 )
-            answers = await pipe.execute()
+                for shard, ids in by_shard.items()
+            ],
+        )
         for rows in answers:
             for cid, result, expiry in rows:
                 results[decode(cid)] = LeaseResult(decode(cid), decode(result), int(expiry))
@@ -306,14 +312,19 @@ class ModerationQueue:
         for cid in comment_ids:
             shard = shard_of_comment(cid)
             calls.append((cid, shard))
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for cid, shard in calls:
-                if shard is not None:
-                    keys, args = self._decide_call(
-                        moderator, cid, shard, action, reason, note, override
+        answers = iter(
+            await run_scripts(
+                self.redis,
+                [
+                    (
+                        self.scripts.decide,
+                        *self._decide_call(moderator, cid, shard, action, reason, note, override),
                     )
-                    await self.scripts.decide(keys=keys, args=args, client=pipe)
-            answers = iter(await pipe.execute())
+                    for cid, shard in calls
+                    if shard is not None
+                ],
+            )
+        )
         out = []
         for cid, shard in calls:
             if shard is None:

@@ -5,6 +5,12 @@ sending, waiting, parsing) than Redis spends running a script. Under load many r
 flight on the same loop at once: while one round trip is out, the commands that arrive are
 gathered and sent together in one pipeline on the next loop turn. An idle service sends a lone
 command directly, with no batching cost and no timer.
+
+The raw path needs one connection to one server: a single Redis, or the master a Sentinel names
+(its pool connects to whichever master the sentinels report). A Redis Cluster client has no such
+pool; there the batch goes through redis-py's cluster pipeline, which splits it by hash slot
+into one pipeline per node, sent concurrently (`bench/cluster.py` measured it against sending
+each command on its own; see docs/scaling.md).
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import asyncio
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, ResponseError
 
@@ -20,18 +27,22 @@ MAX_BATCH = 256
 
 
 class Coalescer:
-    def __init__(self, client: aioredis.Redis) -> None:
+    def __init__(
+        self, client: aioredis.Redis | RedisCluster, *, cluster_batches: bool = True
+    ) -> None:
         self.client = client
+        # False: on a cluster every command goes on its own (for the comparison in bench/).
+        self._direct = isinstance(client, RedisCluster) and not cluster_batches
         self._pending: list[tuple[tuple[Any, ...], asyncio.Future[Any]]] = []
         self._flush_scheduled = False
         self._tasks: set[asyncio.Task[None]] = set()
         self._in_flight = 0
 
     async def execute(self, *args: Any) -> Any:
-        if self._in_flight == 0:
+        if self._in_flight == 0 or self._direct:
             self._in_flight += 1
             try:
-                return await self.client.execute_command(*args)  # type: ignore[no-untyped-call]
+                return await self.client.execute_command(*args)
             finally:
                 self._in_flight -= 1
         loop = asyncio.get_running_loop()
@@ -82,6 +93,8 @@ class Coalescer:
         A connection that turns out dead before any reply arrives (typically one left over from
         before a Redis restart) is replaced and the batch sent once more, as redis-py's own retry
         does; once a reply has been read nothing is resent."""
+        if isinstance(self.client, RedisCluster):
+            return await self._cluster_round_trip(commands)
         packed = pack(commands)
         pool = self.client.connection_pool
         for attempt in (1, 2):
@@ -109,6 +122,16 @@ class Coalescer:
             finally:
                 await pool.release(connection)
         raise AssertionError("unreachable")
+
+    async def _cluster_round_trip(self, commands: list[tuple[Any, ...]]) -> list[Any]:
+        """One pipeline per node, concurrently; redirections during a failover are followed
+        command by command, and each command's error goes to its own caller."""
+        assert isinstance(self.client, RedisCluster)
+        async with self.client.pipeline(transaction=False) as pipe:
+            for command in commands:
+                pipe.execute_command(*command)
+            results: list[Any] = await pipe.execute(raise_on_error=False)
+        return results
 
     async def close(self) -> None:
         if self._tasks:

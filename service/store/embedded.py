@@ -17,6 +17,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..settings import RedisSettings
+
 SOCKET_NAME = "redis.sock"
 
 
@@ -130,12 +132,14 @@ class EmbeddedRedis:
 
 
 @contextlib.contextmanager
-def redis_url_for(configured_url: str, data_dir: str | Path) -> Iterator[str]:
-    """The configured URL as is, or the embedded server's (started here if not running)."""
-    if configured_url:
-        yield configured_url
+def redis_url_for(settings: RedisSettings) -> Iterator[str]:
+    """The configured URL as is ("" for a cluster or a sentinel-watched master, which
+    `connect` finds from the settings), or the embedded server's (started here if not
+    running)."""
+    if not settings.embedded:
+        yield settings.url
         return
-    server = EmbeddedRedis(data_dir)
+    server = EmbeddedRedis(settings.data_dir)
     server.start()
     try:
         yield server.url

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.conftest import redis_env
 from tests.moderation.conftest import API, claim, decide
 from tests.openapi_check import assert_conforms
 
@@ -16,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def cli(settings, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SD_")}
-    env |= {"SD_REDIS_URL": settings.redis.url, "SD_REDIS_KEY_PREFIX": settings.redis.key_prefix}
+    env |= redis_env(settings)
     return subprocess.run(
         [sys.executable, "-m", "service", "moderators", *args],
         capture_output=True,
