@@ -51,7 +51,7 @@ async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
     app[COALESCER] = coalescer
     app[SCRIPTS] = scripts
     app[USERS] = UserStore(client, keys)
-    app[SESSIONS] = SessionStore(client, keys, settings.sessions.ttl_seconds)
+    app[SESSIONS] = SessionStore(client, keys, settings.sessions.ttl_seconds, scripts.session)
     app[COMMENTS] = CommentStore(client, keys, scripts, settings.redis)
     app[SCREENING] = RulesScreening(
         app[RULES], client, keys, scripts, settings.moderation.auto_close_days

@@ -14,8 +14,9 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
+from typing import Any
 
-from ..store.client import Redis, decode
+from ..store.client import Redis, ScriptCall, decode
 from ..store.keys import Keys
 from .users import User, decode_hash
 
@@ -40,10 +41,15 @@ def parse_token(token: str) -> tuple[str, str] | None:
 
 
 class SessionStore:
-    def __init__(self, redis: Redis, keys: Keys, ttl_seconds: int) -> None:
+    def __init__(
+        self, redis: Redis, keys: Keys, ttl_seconds: int, load_script: ScriptCall | None = None
+    ) -> None:
         self.redis = redis
         self.keys = keys
         self.ttl = ttl_seconds
+        # The app passes the coalesced `session` script, so that every request's session
+        # lookup shares round trips with the others; tools and tests may go without it.
+        self.load_script = load_script
 
     async def create(self, user_id: str) -> tuple[str, Session]:
         secret = secrets.token_urlsafe(32)
@@ -68,10 +74,17 @@ class SessionStore:
         if parsed is None:
             return None
         user_id, digest = parsed
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.hgetall(self.keys.session(user_id, digest))
-            pipe.hgetall(self.keys.user(user_id))
-            raw_session, raw_user = await pipe.execute()
+        session_key, user_key = self.keys.session(user_id, digest), self.keys.user(user_id)
+        if self.load_script is not None:
+            found = await self.load_script(keys=[session_key, user_key], args=[])
+            if not found:
+                return None
+            raw_session, raw_user = (_pairs(found[0]), _pairs(found[1]))
+        else:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.hgetall(session_key)
+                pipe.hgetall(user_key)
+                raw_session, raw_user = await pipe.execute()
         if not raw_session or not raw_user:
             return None
         data = decode_hash(raw_session)
@@ -97,6 +110,10 @@ class SessionStore:
         keys = [self.keys.session(user_id, decode(d)) for d in digests]
         await self.redis.delete(*keys, self.keys.user_sessions(user_id))
         return len(keys)
+
+
+def _pairs(flat: list[Any]) -> dict[Any, Any]:
+    return dict(zip(flat[::2], flat[1::2], strict=True))
 
 
 def csrf_matches(session: Session, presented: str | None) -> bool:

@@ -219,6 +219,7 @@ class Scripts:
         self.intake = script("intake")
         self.page = script("page")
         self.context = script("context")
+        self.session = script("session")
         self.record = script("record")
         # For run_and_wait: the same script, called directly.
         self.intake_direct = load_script(client, "intake")
