@@ -34,9 +34,11 @@ def get_templates(app) -> list[str]:
 def check_headers(where: str, resp) -> None:
     headers = resp.headers
     assert headers.get("X-Content-Type-Options") == "nosniff", where
-    assert headers.get("Referrer-Policy") in {"strict-origin-when-cross-origin", "no-referrer"}, (
-        where
-    )
+    assert headers.get("Referrer-Policy") in {
+        "strict-origin-when-cross-origin",
+        "same-origin",
+        "no-referrer",
+    }, where
     if resp.content_type in {"text/html", "application/json"}:
         csp = headers.get("Content-Security-Policy", "")
         assert "default-src 'none'" in csp, (where, csp)
