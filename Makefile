@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SERVE_ARGS ?=
 
-.PHONY: run test lint typecheck pytest audit bench docs screenshots clean
+.PHONY: run test lint typecheck pytest pytest-cluster audit bench docs screenshots clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -24,8 +24,9 @@ $(VENV)/.dev-installed: pyproject.toml | $(VENV)/bin/python
 run: $(VENV)/.run-installed
 	$(BIN)/python -m service serve --config config/development.toml $(SERVE_ARGS)
 
-## Lint, type-check and run every test (the tests start their own Redis).
-test: lint typecheck pytest
+## Lint, type-check and run every test (the tests start their own Redis), then the Redis part
+## of the suite again on a Redis Cluster.
+test: lint typecheck pytest pytest-cluster
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check service tests bench
@@ -36,6 +37,13 @@ typecheck: $(VENV)/.dev-installed
 
 pytest: $(VENV)/.dev-installed
 	$(BIN)/pytest
+
+## The tests that touch Redis (intake, sessions, rules context, queue, moderation, reports,
+## logins), against a 3-primary Redis Cluster with replicas that the tests start themselves.
+CLUSTER_TESTS := tests/test_comments.py tests/test_intake_rules.py tests/test_security.py \
+	tests/moderation tests/auth tests/test_cluster.py
+pytest-cluster: $(VENV)/.dev-installed
+	SD_TEST_REDIS=cluster $(BIN)/pytest -q $(CLUSTER_TESTS)
 
 ## Security checks: bandit over service/ (accepted findings are explained in pyproject.toml or
 ## with `# nosec`), and pip-audit where its vulnerability service can be reached.

@@ -33,7 +33,7 @@ from .http.security import setup_security
 from .moderation import handlers as moderation_handlers
 from .rules import RuleSet, load_ruleset
 from .settings import Settings
-from .store.client import Scripts, connect
+from .store.client import Scripts, close, connect
 from .store.coalesce import Coalescer
 from .store.keys import Keys
 from .web import setup_routes as setup_web_routes
@@ -61,7 +61,7 @@ async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
     finally:
         await coalescer.close()
         # Shielded so that a cancelled shutdown still returns the connections.
-        await asyncio.shield(client.aclose())
+        await asyncio.shield(close(client))
 
 
 def create_app(settings: Settings, *, ruleset: RuleSet | None = None) -> web.Application:

@@ -112,7 +112,7 @@ def cmd_dev_token(args: argparse.Namespace) -> int:
     async def run(url: str) -> str:
         from .auth.sessions import SessionStore
         from .auth.users import UserStore
-        from .store.client import connect
+        from .store.client import close, connect
         from .store.keys import Keys
 
         client = connect(settings.redis, url)
@@ -124,7 +124,7 @@ def cmd_dev_token(args: argparse.Namespace) -> int:
             )
             return token
         finally:
-            await client.aclose()
+            await close(client)
 
     with redis_url_for(settings.redis) as url:
         print(asyncio.run(run(url)))

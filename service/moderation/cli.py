@@ -15,7 +15,7 @@ from typing import Any
 
 from ..errors import ServiceError
 from ..settings import Settings, load_settings
-from ..store.client import connect
+from ..store.client import close, connect
 from ..store.embedded import redis_url_for
 from ..store.keys import Keys
 from .moderators import ROLES, ModeratorStore
@@ -73,4 +73,4 @@ async def _run(settings: Settings, url: str, args: argparse.Namespace) -> int:
         print(f"revoked {revoked.name} ({revoked.id})")
         return 0
     finally:
-        await client.aclose()  # from_pool: the client owns and closes its pool
+        await close(client)

@@ -25,6 +25,7 @@ from redis.asyncio.sentinel import Sentinel
 from redis.backoff import ExponentialBackoff
 from redis.commands.core import AsyncScript
 from redis.exceptions import (
+    AskError,
     ClusterDownError,
     ClusterError,
     NoScriptError,
@@ -51,7 +52,8 @@ class ReplicationUnconfirmed(RedisError):
 # cluster that includes the moments of a failover: the slot's primary is down (CLUSTERDOWN,
 # MASTERDOWN), a redirection loop while the slot map settles (ClusterError "TTL exhausted"), a
 # multi-key command during resharding (TRYAGAIN), a write that reached a demoted primary
-# (READONLY), or slots that no node serves yet (SlotNotCoveredError).
+# (READONLY), slots that no node serves yet (SlotNotCoveredError), or a MOVED/ASK left over
+# when redis-py stopped following redirections (AskError, MovedError's base).
 # MaxConnectionsError (a ConnectionError) is a node's pool being full.
 UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
     RedisConnectionError,
@@ -61,6 +63,7 @@ UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
     TryAgainError,
     ReadOnlyError,
     SlotNotCoveredError,
+    AskError,
     ReplicationUnconfirmed,
 )
 
@@ -118,6 +121,16 @@ def connect(settings: RedisSettings, url: str | None = None) -> Redis:
     )
     # from_pool hands the pool to the client, so closing the client closes its connections.
     return aioredis.Redis.from_pool(pool)
+
+
+async def close(client: Redis) -> None:
+    """Close the client and its connections, and for a Sentinel-watched master the connections
+    to the sentinels too (the master's client does not own those)."""
+    await client.aclose()
+    if isinstance(client, aioredis.Redis):
+        manager = getattr(client.connection_pool, "sentinel_manager", None)
+        for sentinel in getattr(manager, "sentinels", ()):
+            await sentinel.aclose()
 
 
 def is_cluster(client: Redis) -> bool:
