@@ -7,6 +7,7 @@ moderators).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 from dataclasses import dataclass, field
@@ -108,14 +109,25 @@ async def submit(
         hits=screened.hits,
     )
     fingerprint = _digest(f"{article_id}\0{body}", 16)
-    stored = await store.create(
+    idempotency_digest = _digest(idempotency_key, 32) if idempotency_key else None
+    create = store.create(
         comment,
         queue_view=queue_view,
         publish=publish,
-        idempotency_digest=_digest(idempotency_key, 32) if idempotency_key else None,
+        idempotency_digest=idempotency_digest,
         fingerprint=fingerprint,
         idempotency_ttl=settings.idempotency_ttl,
     )
+    if screened.action == "reject":
+        stored = await create
+    else:
+        # Counted for the context rules in the same round trip as the store (different slots,
+        # so not atomically): a retry with the same Idempotency-Key is counted under the same
+        # name, so it is not counted twice.
+        stored, _ = await asyncio.gather(
+            create,
+            screening.accepted(body, author, idempotency_digest or comment.id, client_ip),
+        )
     if stored.replayed and stored.fingerprint != fingerprint:
         raise Conflict(
             "This Idempotency-Key was already used for a different comment.",
@@ -125,8 +137,6 @@ async def submit(
         metrics.comment_screened(screened.action, screened.hits)
     if stored.comment.status == "rejected":
         raise CommentRejected(reasons=stored.comment.reasons, comment_id=stored.comment.id)
-    if not stored.replayed:
-        await screening.accepted(body, author, stored.comment.id, client_ip)
     return stored
 
 
