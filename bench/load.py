@@ -316,7 +316,11 @@ def main() -> None:
             wait_http(f"http://127.0.0.1:{service_port}/readyz")
             wait_http(f"http://127.0.0.1:{bare_port}/api/v1/articles/x/comments")
             if args.isso:
-                wait_http(f"http://127.0.0.1:{isso_port}/?uri=%2Fx")
+                try:
+                    wait_http(f"http://127.0.0.1:{isso_port}/?uri=%2Fx")
+                except SystemExit:
+                    print((tmp / f"isso-{workers}.log").read_text()[-3000:])
+                    raise
             for scenario in args.scenarios:
                 if scenario == "get" and workers == args.workers[0]:
                     asyncio.run(approve_everything(redis.url))
