@@ -46,27 +46,22 @@ class Comment:
 
     @classmethod
     def from_values(cls, values: list[Any]) -> Comment | None:
-        """From HMGET of FIELDS (None when the hash is gone)."""
-        data = dict(zip(FIELDS, values, strict=True))
-        return cls.from_hash(data) if data.get("id") else None
+        """From HMGET of FIELDS (None when the hash is gone). On every page read, so it avoids
+        per-field helpers: one pass decodes, one call builds."""
+        if not values or not values[0]:
+            return None
+        cid, a, u, n, v, b, st, t, r, h = (
+            x.decode("utf-8") if isinstance(x, bytes) else (x or "") for x in values
+        )
+        return cls(
+            cid, a, u, n, v, b, st, int(t or 0), orjson.loads(r) if r else [],
+            orjson.loads(h) if h else [],
+        )  # fmt: skip
 
     @classmethod
     def from_hash(cls, data: dict[str, Any]) -> Comment:
-        def text(name: str) -> str:
-            value = data.get(name)
-            return value.decode("utf-8") if isinstance(value, bytes) else (value or "")
-
-        return cls(
-            id=text("id"),
-            article_id=text("a"),
-            author_id=text("u"),
-            author_name=text("n"),
-            author_avatar=text("v"),
-            body=text("b"),
-            status=text("s"),
-            created_at=int(text("t") or 0),
-            reasons=orjson.loads(text("r")) if text("r") else [],
-            hits=orjson.loads(text("h")) if text("h") else [],
+        return cls.from_values([data.get(name) for name in FIELDS]) or cls(
+            "", "", "", "", "", "", "", 0
         )
 
     def public(self) -> dict[str, Any]:
