@@ -110,3 +110,31 @@ async def test_unexpected_exceptions_become_a_json_500_without_details(settings,
         data = await check(resp, 500, "internal_error")
         assert "secret" not in data["error"]["message"]
     assert isinstance(app, web.Application)
+
+
+async def test_a_torn_redis_connection_is_a_503_but_other_attribute_errors_are_500(settings):
+    """redis-py's cluster client can tear a connection down under another command, which then
+    fails inside redis-py with AttributeError; that is Redis being unreachable, not a bug."""
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from service.app import create_app
+
+    app = create_app(settings)
+
+    async def torn(request):
+        # An AttributeError raised from redis-py's connection module, as the race produces.
+        code = compile(
+            "None.writelines([])", "/x/site-packages/redis/asyncio/connection.py", "exec"
+        )
+        exec(code, {})
+
+    async def bug(request):
+        return None.missing  # type: ignore[attr-defined]
+
+    app.router.add_get("/torn", torn)
+    app.router.add_get("/bug", bug)
+    async with TestClient(TestServer(app)) as client:
+        resp = await client.get("/torn")
+        await check(resp, 503, "service_unavailable")
+        assert resp.headers["Retry-After"]
+        await check(await client.get("/bug"), 500, "internal_error")

@@ -18,7 +18,7 @@ from ..errors import (
     ServiceUnavailable,
 )
 from ..settings import Settings
-from ..store.client import UNAVAILABLE_ERRORS
+from ..store.client import UNAVAILABLE_ERRORS, torn_connection
 
 log = logging.getLogger("service.http")
 
@@ -79,7 +79,11 @@ def setup_errors(app: web.Application, settings: Settings) -> None:
             )
             metrics.redis_error(type(exc).__name__)
             return error_response(ServiceUnavailable(retry_after=retry_after))
-        except Exception:
+        except Exception as exc:
+            if torn_connection(exc):
+                log.warning("redis connection torn down mid-command", extra={"error": repr(exc)})
+                metrics.redis_error("TornConnection")
+                return error_response(ServiceUnavailable(retry_after=retry_after))
             log.exception("unhandled error")
             return error_response(InternalError())
 

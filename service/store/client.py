@@ -67,6 +67,24 @@ UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
     ReplicationUnconfirmed,
 )
 
+
+def torn_connection(exc: BaseException) -> bool:
+    """redis-py's cluster client can close a node's connection while another command is
+    writing to it (a failover, a full pool): that command then fails inside redis-py's
+    connection module with AttributeError ('NoneType' has no 'writelines'). It means the same
+    as a ConnectionError: the node is unreachable right now, so it is answered with a 503. An
+    AttributeError raised anywhere else is a bug and stays a 500."""
+    if not isinstance(exc, AttributeError):
+        return False
+    frame = exc.__traceback__
+    last = None
+    while frame is not None:
+        last = frame
+        frame = frame.tb_next
+    return last is not None and last.tb_frame.f_code.co_filename.endswith(
+        ("redis/asyncio/connection.py", "redis/asyncio/cluster.py")
+    )
+
 # One quick retry covers a connection left stale by a Redis restart; more would only delay the
 # 503 a reader should see while Redis is down.
 _RETRY = Retry(ExponentialBackoff(cap=0.05, base=0.01), 1)
