@@ -85,6 +85,7 @@ def torn_connection(exc: BaseException) -> bool:
         ("redis/asyncio/connection.py", "redis/asyncio/cluster.py")
     )
 
+
 # One quick retry covers a connection left stale by a Redis restart; more would only delay the
 # 503 a reader should see while Redis is down.
 _RETRY = Retry(ExponentialBackoff(cap=0.05, base=0.01), 1)
