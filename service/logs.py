@@ -48,13 +48,19 @@ class _ContextQueueHandler(logging.handlers.QueueHandler):
 _listener: logging.handlers.QueueListener | None = None
 
 
+def flush_logs() -> None:
+    """Wait until every record logged so far has been written."""
+    if _listener is not None:
+        _listener.queue.join()  # type: ignore[attr-defined]
+
+
 def setup_logging(level: str = "INFO") -> None:
     global _listener
     if _listener is not None:
         _listener.stop()
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
-    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    records: queue.Queue[logging.LogRecord] = queue.Queue()
     _listener = logging.handlers.QueueListener(records, handler)
     _listener.start()
     atexit.register(_listener.stop)  # drain what is queued before the process ends

@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from service.http.requests import client_digest
-from service.logs import setup_logging
+from service.logs import flush_logs, setup_logging
 
 URL = "/api/v1/articles/{}/comments"
 CLIENT_IP = "198.51.100.23"
@@ -66,6 +66,7 @@ async def test_no_bodies_tokens_cookies_or_addresses_reach_the_logs(
     for method, path, kwargs in requests:
         resp = await client.request(method, path, allow_redirects=False, **kwargs)
         assert resp.status < 500, (method, path, await resp.text())
+    flush_logs()  # records are written by a background thread
     text = captured.getvalue()
     lines = [orjson.loads(line) for line in text.splitlines() if line.startswith("{")]
     access = [line for line in lines if line.get("logger") == "service.access"]
