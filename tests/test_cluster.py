@@ -267,6 +267,7 @@ async def test_sentinel_master_serves_the_coalesced_path_through_a_failover(
     replica.start()
     sentinel = SentinelProcess(tmp_path / "sentinel", primary.port)
     sentinel.start()
+    direct = None
     try:
         own = settings.replace(
             **{
@@ -308,8 +309,10 @@ async def test_sentinel_master_serves_the_coalesced_path_through_a_failover(
             assert time.monotonic() < deadline, statuses
             await asyncio.sleep(0.1)
         assert {s for batch in statuses for s in batch} <= {201, 503}, statuses
-        await close(direct)
     finally:
+        if direct is not None:
+            await close(direct)  # also on failure: a leaked connection is finalised later,
+            # inside some other test
         sentinel.stop()
         replica.stop()
         primary.stop()

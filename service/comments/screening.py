@@ -132,8 +132,12 @@ class RulesScreening:
             if client_ip
             else _zeros()
         )
-        article_read = self.redis.hmget(
-            self.keys.article_meta(shard_of(article_id), article_id), ["closed", "mode", "first"]
+        article_key = self.keys.article_meta(shard_of(article_id), article_id)
+        coalescer = self.scripts.coalescer
+        article_read = (
+            coalescer.execute("HMGET", article_key, "closed", "mode", "first")
+            if coalescer is not None
+            else self.redis.hmget(article_key, ["closed", "mode", "first"])
         )
         # Concurrent, so that the coalescer sends them in one round trip.
         reader_counts, ip_counts, article = await asyncio.gather(

@@ -120,7 +120,9 @@ def connect(settings: RedisSettings, url: str | None = None) -> Redis:
         )
         master: aioredis.Redis = sentinel.master_for(
             settings.sentinel_master,
-            max_connections=settings.max_connections,
+            # redis-py's Sentinel pool does not wait for a free connection (it fails with "Too
+            # many connections"), so it gets room for bursts; the coalescer bounds its own use.
+            max_connections=max(settings.max_connections, 512),
             socket_timeout=settings.socket_timeout,
             socket_connect_timeout=settings.connect_timeout,
             retry=_RETRY,
@@ -242,6 +244,8 @@ class Scripts:
     concurrent calls share pipelines (see `coalesce`)."""
 
     def __init__(self, client: Redis, coalescer: Coalescer | None = None) -> None:
+        self.coalescer = coalescer
+
         def script(name: str) -> ScriptCall:
             loaded = load_script(client, name)
             if coalescer is None:

@@ -37,12 +37,19 @@ class Coalescer:
         self._flush_scheduled = False
         self._tasks: set[asyncio.Task[None]] = set()
         self._in_flight = 0
+        # Round trips out at once, at most half the pool: more only queue for connections (or,
+        # with a pool that does not wait, such as Sentinel's, fail with "Too many
+        # connections"); waiting commands join the next batch instead.
+        pool = getattr(client, "connection_pool", None)
+        limit = getattr(pool, "max_connections", None) or 64
+        self._slots = asyncio.Semaphore(max(2, min(limit, 2**16) // 2))
 
     async def execute(self, *args: Any) -> Any:
         if self._in_flight == 0 or self._direct:
             self._in_flight += 1
             try:
-                return await self.client.execute_command(*args)
+                async with self._slots:
+                    return await self.client.execute_command(*args)
             finally:
                 self._in_flight -= 1
         loop = asyncio.get_running_loop()
@@ -66,7 +73,8 @@ class Coalescer:
     async def _send(self, batch: list[tuple[tuple[Any, ...], asyncio.Future[Any]]]) -> None:
         self._in_flight += 1
         try:
-            results = await self._round_trip([args for args, _ in batch])
+            async with self._slots:
+                results = await self._round_trip([args for args, _ in batch])
         except BaseException as exc:  # the whole round trip failed: every caller learns why
             for _, future in batch:
                 if not future.done():
