@@ -118,22 +118,23 @@ class CommentRejected(Unprocessable):
     default_message = "The comment breaks the standards board's rules."
 
 
-class RateLimited(ServiceError):
+class RetryLater(ServiceError):
+    """An error that tells the client when to try again (the Retry-After header)."""
+
+    def __init__(self, message: str | None = None, *, retry_after: int, **details: Any) -> None:
+        super().__init__(message, headers={"Retry-After": str(max(1, retry_after))}, **details)
+
+
+class RateLimited(RetryLater):
     status = 429
     code = "rate_limited"
     default_message = "Too many requests; try again later."
 
-    def __init__(self, message: str | None = None, *, retry_after: int, **details: Any) -> None:
-        super().__init__(message, headers={"Retry-After": str(max(1, retry_after))}, **details)
 
-
-class ServiceUnavailable(ServiceError):
+class ServiceUnavailable(RetryLater):
     status = 503
     code = "service_unavailable"
     default_message = "The service is briefly unavailable; try again shortly."
-
-    def __init__(self, message: str | None = None, *, retry_after: int, **details: Any) -> None:
-        super().__init__(message, headers={"Retry-After": str(max(1, retry_after))}, **details)
 
 
 class InternalError(ServiceError):
