@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
 from ..auth.users import User
+from ..moderation.articles import auto_closes_at
 from ..rules import ContextFacts, RuleSet, fingerprint
 from ..store.client import Redis, Scripts, decode
 from ..store.keys import Keys, shard_of
@@ -164,9 +165,8 @@ class RulesScreening:
 
     def _auto_closed(self, first: str | None, now_ms: int) -> bool:
         """Closed automatically `moderation.auto_close_days` after the first comment."""
-        if self.auto_close_days <= 0 or not first:
-            return False
-        return now_ms >= int(first) + self.auto_close_days * 86_400_000
+        closes = auto_closes_at(int(first or 0), self.auto_close_days)
+        return bool(closes) and now_ms >= closes
 
     async def accepted(self, body: str, author: User, comment_id: str, client_ip: str) -> None:
         """Count a comment that was stored (pending or published) for the next decisions."""

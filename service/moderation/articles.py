@@ -23,6 +23,14 @@ MODES = ("pre", "post")
 DAY_MS = 86_400_000
 
 
+def auto_closes_at(first_comment_ms: int, auto_close_days: int) -> int:
+    """When an article whose first comment came at `first_comment_ms` closes by itself (ms),
+    or 0 for never (`moderation.auto_close_days` of 0, or no comment yet)."""
+    if auto_close_days <= 0 or not first_comment_ms:
+        return 0
+    return first_comment_ms + auto_close_days * DAY_MS
+
+
 @dataclass(frozen=True)
 class ArticleState:
     article_id: str
@@ -33,9 +41,7 @@ class ArticleState:
 
     def closes_at(self, auto_close_days: int) -> int:
         """When comments close by themselves (ms), or 0 for never."""
-        if auto_close_days <= 0 or not self.first_comment_at:
-            return 0
-        return self.first_comment_at + auto_close_days * DAY_MS
+        return auto_closes_at(self.first_comment_at, auto_close_days)
 
     def is_open(self, auto_close_days: int, now_ms: int | None = None) -> bool:
         now_ms = int(time.time() * 1000) if now_ms is None else now_ms
