@@ -38,6 +38,7 @@ import aiohttp
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from tests.redis_cluster import RedisClusterProcess  # noqa: E402
 from tests.redis_server import RedisProcess, free_port  # noqa: E402
@@ -128,31 +129,10 @@ async def post_load(base: str, tokens: list[str], clients: int, duration: float)
 
 
 async def decide_load(base: str, tokens: list[str], batch: int, duration: float) -> dict:
-    decided = 0
-    deadline = time.monotonic() + duration
+    """Claim-and-decide loop, bulk decisions: the same loop as bench/moderation.py."""
+    from moderation import run as moderation_loop
 
-    async def moderator(session: aiohttp.ClientSession, token: str) -> None:
-        nonlocal decided
-        auth = {"Authorization": f"Bearer {token}"}
-        while time.monotonic() < deadline:
-            async with session.post(
-                f"{base}{API}/claims", json={"view": "pending", "count": batch}, headers=auth
-            ) as resp:
-                assert resp.status == 200, await resp.text()
-                ids = [c["comment"]["id"] for c in (await resp.json())["claims"]]
-            if not ids:
-                return
-            body = {"ids": ids, "action": "approve", "reason": "acceptable"}
-            async with session.post(f"{base}{API}/decisions", json=body, headers=auth) as resp:
-                results = (await resp.json())["results"]
-                decided += sum(r["outcome"] == "applied" for r in results)
-
-    connector = aiohttp.TCPConnector(limit=len(tokens))
-    async with aiohttp.ClientSession(connector=connector) as session:
-        started = time.monotonic()
-        await asyncio.gather(*(moderator(session, t) for t in tokens))
-        elapsed = time.monotonic() - started
-    return {"rate": decided / elapsed}
+    return {"rate": await moderation_loop(base, tokens, batch, duration, bulk=True)}
 
 
 def measure_backend(
