@@ -37,11 +37,13 @@ def shard_of_comment(comment_id: str) -> int | None:
     return shard if shard < SHARDS else None
 
 
+# Crockford's digits to the ones int(..., 32) reads, so a ULID's time decodes in one call.
+_TO_INT32 = str.maketrans(_CROCKFORD, "0123456789abcdefghijklmnopqrstuv")
+
+
 def created_ms(comment_id: str) -> int:
-    value = 0
-    for ch in comment_id[:10]:
-        value = value * 32 + _CROCKFORD.index(ch)
-    return value
+    """The creation time in a comment id (its ULID's first 48 bits), in ms since the epoch."""
+    return int(comment_id[:10].translate(_TO_INT32), 32)
 
 
 def encode_cursor(comment_id: str) -> str:

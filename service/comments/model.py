@@ -8,10 +8,13 @@ from typing import Any
 
 import orjson
 
+from .ids import created_ms
+
 STATUSES = ("pending", "approved", "rejected", "withheld")
 
-# Short hash field names keep a stored comment small (docs/data-model.md).
-FIELDS = ("id", "a", "u", "n", "v", "b", "s", "t", "r", "h")
+# Short hash field names keep a stored comment small (docs/data-model.md). The id and the
+# creation time are not stored: the id is in the key, and its ULID carries the time.
+FIELDS = ("a", "u", "n", "v", "b", "s", "r", "h")
 
 
 @dataclass(frozen=True)
@@ -29,14 +32,12 @@ class Comment:
 
     def to_hash(self) -> dict[str, str]:
         data = {
-            "id": self.id,
             "a": self.article_id,
             "u": self.author_id,
             "n": self.author_name,
             "v": self.author_avatar,
             "b": self.body,
             "s": self.status,
-            "t": str(self.created_at),
         }
         if self.reasons:
             data["r"] = orjson.dumps(self.reasons).decode()
@@ -46,22 +47,23 @@ class Comment:
 
     @classmethod
     def from_values(cls, values: list[Any]) -> Comment | None:
-        """From HMGET of FIELDS (None when the hash is gone). On every page read, so it avoids
-        per-field helpers: one pass decodes, one call builds."""
-        if not values or not values[0]:
+        """From the id followed by HMGET of FIELDS (None when the hash is gone: every stored
+        comment has an article). On every page read, so it avoids per-field helpers: one pass
+        decodes, one call builds."""
+        if len(values) < 2 or not values[1]:
             return None
-        cid, a, u, n, v, b, st, t, r, h = (
+        cid, a, u, n, v, b, st, r, h = (
             x.decode("utf-8") if isinstance(x, bytes) else (x or "") for x in values
         )
         return cls(
-            cid, a, u, n, v, b, st, int(t or 0), orjson.loads(r) if r else [],
+            cid, a, u, n, v, b, st, created_ms(cid), orjson.loads(r) if r else [],
             orjson.loads(h) if h else [],
         )  # fmt: skip
 
     @classmethod
-    def from_hash(cls, data: dict[str, Any]) -> Comment:
-        return cls.from_values([data.get(name) for name in FIELDS]) or cls(
-            "", "", "", "", "", "", "", 0
+    def from_hash(cls, comment_id: str, data: dict[str, Any]) -> Comment:
+        return cls.from_values([comment_id, *(data.get(name) for name in FIELDS)]) or cls(
+            comment_id, "", "", "", "", "", "", created_ms(comment_id)
         )
 
     def public(self) -> dict[str, Any]:

@@ -79,7 +79,9 @@ class CommentStore:
         if result[0] == b"new":
             return Stored(comment, replayed=False, fingerprint=fingerprint)
         flat = result[2]
-        earlier = Comment.from_hash({decode(flat[i]): flat[i + 1] for i in range(0, len(flat), 2)})
+        earlier = Comment.from_hash(
+            decode(result[3]), {decode(flat[i]): flat[i + 1] for i in range(0, len(flat), 2)}
+        )
         return Stored(earlier, replayed=True, fingerprint=decode(result[1]))
 
     async def get(self, comment_id: str) -> Comment | None:
@@ -87,7 +89,7 @@ class CommentStore:
         if shard is None:
             return None
         values = await self.redis.hmget(self.keys.comment(shard, comment_id), list(FIELDS))
-        return Comment.from_values(values)
+        return Comment.from_values([comment_id, *values])
 
     async def public_page(self, article_id: str, before_id: str | None, limit: int) -> Page:
         """Approved comments of an article, newest first, strictly older than `before_id`.
@@ -118,7 +120,8 @@ class CommentStore:
                 assert owner is not None, comment_id
                 pipe.hmget(self.keys.comment(owner, comment_id), list(FIELDS))
             rows = await pipe.execute()
-        comments = [c for c in (Comment.from_values(v) for v in rows) if c is not None]
+        found = (Comment.from_values([cid, *v]) for cid, v in zip(ids, rows, strict=True))
+        comments = [c for c in found if c is not None]
         return _page(comments, limit)
 
 

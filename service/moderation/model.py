@@ -55,12 +55,13 @@ class ModeratedComment:
 
     @classmethod
     def from_values(cls, values: list[Any]) -> ModeratedComment | None:
-        """From HMGET of MODERATION_FIELDS; None when the comment does not exist."""
-        comment = Comment.from_values(values[: len(FIELDS)])
+        """From the id followed by HMGET of MODERATION_FIELDS; None when the comment does not
+        exist."""
+        comment = Comment.from_values(values[: 1 + len(FIELDS)])
         if comment is None:
             return None
         names = MODERATION_FIELDS[len(FIELDS) :]
-        extra = dict(zip(names, map(decode, values[len(FIELDS) :]), strict=True))
+        extra = dict(zip(names, map(decode, values[1 + len(FIELDS) :]), strict=True))
         return cls(comment, int(extra["rc"] or 0), _lease(extra), _decision(extra))
 
     def to_json(self) -> dict[str, Any]:

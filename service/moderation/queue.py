@@ -158,8 +158,8 @@ class ModerationQueue:
             )
             got = 0
             for rows in results:
-                for _cid, expiry, values in rows:
-                    item = ModeratedComment.from_values(values)
+                for cid, expiry, values in rows:
+                    item = ModeratedComment.from_values([cid, *values])
                     if item is not None:
                         taken.append(Claimed(item, view, int(expiry)))
                         got += 1
@@ -343,7 +343,7 @@ class ModerationQueue:
         values = await self.redis.hmget(
             self.keys.comment(shard, comment_id), list(MODERATION_FIELDS)
         )
-        return ModeratedComment.from_values(values)
+        return ModeratedComment.from_values([comment_id, *values])
 
     async def counts(self) -> dict[str, dict[str, int]]:
         """Per view: entries in the queue (waiting or claimed) and how many are claimed."""

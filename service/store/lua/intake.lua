@@ -6,14 +6,15 @@
 -- ARGV[1] comment id   ARGV[2] request fingerprint ("" = no idempotency key)
 -- ARGV[3] idempotency ttl (s)   ARGV[4] queue view ("" = not queued)
 -- ARGV[5] "1" to publish at once (post-moderation)   ARGV[6..] field/value pairs of the comment
--- Returns {"new", id} or {"replay", fingerprint, <HGETALL of the first comment>}.
+-- Returns {"new", id} or {"replay", fingerprint, <HGETALL of the first comment>, its id}.
 local id = ARGV[1]
 if ARGV[2] ~= '' then
   local prev = redis.call('GET', KEYS[5])
   if prev then
     local sep = string.find(prev, '|', 1, true)
     local prev_id = string.sub(prev, 1, sep - 1)
-    return {'replay', string.sub(prev, sep + 1), redis.call('HGETALL', KEYS[1] .. 'c:' .. prev_id)}
+    return {'replay', string.sub(prev, sep + 1), redis.call('HGETALL', KEYS[1] .. 'c:' .. prev_id),
+            prev_id}
   end
 end
 redis.call('HSET', KEYS[2], unpack(ARGV, 6))

@@ -6,11 +6,11 @@
 -- ARGV[1] group   ARGV[2] moderator id (the consumer)   ARGV[3] view   ARGV[4] how many
 -- ARGV[5] lease (ms)   ARGV[6] audit max length   ARGV[7] events channel
 -- Returns {{comment id, lease expiry ms, {fields...}}, ...}, fields in the order of
--- MODERATION_FIELDS in service/moderation/model.py.
+-- MODERATION_FIELDS in service/moderation/model.py (the id is not stored in the hash).
 local prefix, q, audit = KEYS[1], KEYS[2], KEYS[3]
 local group, who, view = ARGV[1], ARGV[2], ARGV[3]
 local want, lease, maxlen, channel = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], ARGV[7]
-local fields = {'id', 'a', 'u', 'n', 'v', 'b', 's', 't', 'r', 'h',
+local fields = {'a', 'u', 'n', 'v', 'b', 's', 'r', 'h',
                 'rc', 'lh', 'le', 'lv', 'd', 'dr', 'dn', 'dby', 'dat'}
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)

@@ -10,7 +10,7 @@ local prefix, key, audit = KEYS[1], KEYS[2], KEYS[3]
 local group, cid, action, reason, note = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local who, admin, maxlen, channel = ARGV[6], ARGV[7] == '1', ARGV[8], ARGV[9]
 local STATE = {'s', 'd', 'dr', 'dn', 'dby', 'dat', 'lh', 'le'}
-local st = redis.call('HMGET', key, 's', 'd', 'lh', 'le', 'a', 'u', 't', 'rc')
+local st = redis.call('HMGET', key, 's', 'd', 'lh', 'le', 'a', 'u', 'rc')
 if not st[1] then
   return {'missing', {}}
 end
@@ -33,7 +33,7 @@ else
 end
 -- rb: reports counted so far; the report threshold counts only reports after this decision.
 redis.call('HSET', key, 'd', action, 'dr', reason, 'dn', note, 'dby', who, 'dat', now,
-           'rb', st[8] or '0')
+           'rb', st[7] or '0')
 local views = {}
 for i = 10, #ARGV do
   local view, q = ARGV[i], KEYS[i - 6]
@@ -60,9 +60,14 @@ if hits then
     end
   end
 end
+-- When it was posted: the first 10 characters of its id are a ULID's 48-bit time (ms).
+local posted = 0
+for i = 1, 10 do
+  posted = posted * 32 + string.find('0123456789ABCDEFGHJKMNPQRSTVWXYZ', string.sub(cid, i, i), 1, true) - 1
+end
 local f = {'act', action, 'by', 'm:' .. who, 'c', cid, 'a', st[5], 'u', st[6] or '',
            'why', reason, 'note', note, 'view', table.concat(views, ','),
-           'wait', tostring(now - tonumber(st[7] or now)), 'rules', table.concat(rules, ',')}
+           'wait', string.format('%d', now - posted), 'rules', table.concat(rules, ',')}
 local aid = redis.call('XADD', audit, 'MAXLEN', '~', maxlen, '*', unpack(f))
 local log = {id = aid}
 for j = 1, #f, 2 do log[f[j]] = f[j + 1] end
