@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -33,10 +34,12 @@ from .http.security import setup_security
 from .moderation import handlers as moderation_handlers
 from .rules import RuleSet, load_ruleset
 from .settings import Settings
-from .store.client import Scripts, close, connect
+from .store.client import Redis, Scripts, close, connect, hash_encoding_advice
 from .store.coalesce import Coalescer
 from .store.keys import Keys
 from .web import setup_routes as setup_web_routes
+
+log = logging.getLogger(__name__)
 
 
 async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -56,12 +59,27 @@ async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
     app[SCREENING] = RulesScreening(
         app[RULES], client, keys, scripts, settings.moderation.auto_close_days
     )
+    advice = asyncio.create_task(_advise_on_hashes(client))
     try:
         yield
     finally:
+        advice.cancel()
         await coalescer.close()
         # Shielded so that a cancelled shutdown still returns the connections.
         await asyncio.shield(close(client))
+
+
+async def _advise_on_hashes(client: Redis) -> None:
+    """At start, once: warn when the Redis would store comments in their costly encoding.
+    Advisory only: a Redis that is down or slow now is /readyz's business, not this."""
+    try:
+        async with asyncio.timeout(5):
+            advice = await hash_encoding_advice(client)
+    except Exception as exc:  # advice must never break start-up
+        log.debug("redis memory setting not checked", extra={"error": repr(exc)})
+        return
+    if advice:
+        log.warning("redis memory setting", extra={"advice": advice})
 
 
 def create_app(settings: Settings, *, ruleset: RuleSet | None = None) -> web.Application:

@@ -61,6 +61,7 @@ class RedisProcess:
             "--port", str(self.port),
             "--dir", str(self.directory),
             "--save", "",
+            "--hash-max-ziplist-value", "1024",  # as the embedded Redis and docs/operations.md
             "--logfile", str(self.directory / "redis.log"),
             "--daemonize", "no",
         ]  # fmt: skip

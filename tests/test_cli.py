@@ -122,7 +122,10 @@ def test_serve_with_an_embedded_redis_then_dev_token_and_curl(tmp_path):
     with EmbeddedRedis(data_dir) as again:
         client = sync_redis.Redis(unix_socket_path=str(again.socket_path))
         bodies = [client.hget(k, "b").decode() for k in client.scan_iter(match="sd:*:c:*")]
+        # Set so that comment hashes stay compact (bench/memory.py).
+        spill = client.config_get("hash-max-listpack-value")["hash-max-listpack-value"]
         client.close()
+    assert int(spill) >= 1024
     assert bodies == ["안녕하세요"]
     for line in output.splitlines():
         assert "안녕하세요" not in line, "a comment body reached the logs"

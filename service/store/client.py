@@ -267,3 +267,36 @@ def decode(value: Any) -> Any:
     if isinstance(value, list):
         return [decode(v) for v in value]
     return value
+
+
+# A comment hash holds its body (up to 250 characters, 750 bytes of Hangul) and short fields;
+# it stays a compact listpack only while every value fits this limit (docs/operations.md).
+LISTPACK_VALUE_WANTED = 1024
+
+
+async def hash_encoding_advice(client: Redis) -> str | None:
+    """Advice when the Redis would store long comments as hashtables (~450 bytes more per
+    comment), or None when it is set well or cannot be asked (managed Redis may refuse
+    CONFIG)."""
+    try:
+        reply = await client.config_get("hash-max-*-value")
+    except RedisError:
+        return None
+    values = list(_numbers(reply))
+    if not values or min(values) >= LISTPACK_VALUE_WANTED:
+        return None
+    return (
+        f"Redis has hash-max-listpack-value {min(values)}: comments longer than that store as "
+        f"hashtables, ~450 bytes more each; set it to {LISTPACK_VALUE_WANTED} "
+        "(docs/operations.md)"
+    )
+
+
+def _numbers(reply: Any) -> Any:
+    """The numbers in a CONFIG GET reply: {name: value}, or per node {node: {name: value}} from
+    a cluster client."""
+    if isinstance(reply, dict):
+        for value in reply.values():
+            yield from _numbers(value)
+    elif str(decode(reply)).isdigit():
+        yield int(decode(reply))
