@@ -11,6 +11,7 @@ from .auth.oauth.transactions import LoginTransactions
 from .auth.sessions import SessionStore
 from .auth.users import UserStore
 from .comments.intake import Screening
+from .comments.pagecache import PageCache
 from .comments.screening import RulesHolder
 from .comments.store import CommentStore
 from .moderation.moderators import ModeratorStore
@@ -26,6 +27,7 @@ COALESCER = web.AppKey("coalescer", Coalescer)
 USERS = web.AppKey("users", UserStore)
 SESSIONS = web.AppKey("sessions", SessionStore)
 COMMENTS = web.AppKey("comments", CommentStore)
+PAGES = web.AppKey("pages", PageCache)
 SCREENING = web.AppKey("screening", Screening)
 RULES = web.AppKey("rules", RulesHolder)
 LOGIN_PROVIDERS = web.AppKey("login_providers", ProviderRegistry)

@@ -132,6 +132,15 @@ class CommentSettings:
         "pre: every comment waits for a moderator; post: comments that no rule holds are "
         "published at once and reviewed afterwards.",
     )
+    page_cache_seconds: float = setting(
+        1.0,
+        "Seconds each worker keeps an encoded public page of comments (0 turns it off). A "
+        "change made through another worker shows within this time; through the same worker, "
+        "at once.",
+    )
+    page_cache_bytes: int = setting(
+        16 * 1024 * 1024, "Most bytes of encoded pages each worker keeps cached."
+    )
 
 
 @dataclass(frozen=True)
@@ -534,6 +543,10 @@ def validate(settings: Settings) -> None:
         problems.append("comments.page_size: need 1 <= page_size <= max_page_size <= 500")
     if c.moderation_mode not in {"pre", "post"}:
         problems.append("comments.moderation_mode: must be pre or post")
+    if not 0 <= c.page_cache_seconds <= 60:
+        problems.append("comments.page_cache_seconds: must be between 0 and 60")
+    if c.page_cache_bytes < 0:
+        problems.append("comments.page_cache_bytes: must not be negative")
     m = settings.moderation
     if not 0 < m.lease_seconds <= 86400:
         problems.append("moderation.lease_seconds: must be between 0 and 86400")

@@ -11,7 +11,10 @@ from service.store.client import LISTPACK_VALUE_WANTED, hash_encoding_advice
 from service.store.keys import Keys, shard_of
 
 URL = "/api/v1/articles/{}/comments"
-BODY = "정부의 새 예산안은 지역 병원과 학교에 대한 지원을 늘린다고 하지만 세부 내용이 부족해 보입니다. "
+BODY = (
+    "정부의 새 예산안은 지역 병원과 학교에 대한 지원을 늘린다고 하지만 "
+    "세부 내용이 부족해 보입니다. "
+)
 
 
 async def test_a_comment_keeps_its_id_and_posting_time_without_storing_them_twice(
@@ -25,9 +28,7 @@ async def test_a_comment_keeps_its_id_and_posting_time_without_storing_them_twic
     data = await resp.json()
     posted = dt.datetime.fromisoformat(data["created_at"].replace("Z", "+00:00"))
     assert before <= int(posted.timestamp() * 1000) <= after
-    mine = (await (await client.get("/api/v1/me/comments", headers=reader.auth)).json())[
-        "comments"
-    ]
+    mine = (await (await client.get("/api/v1/me/comments", headers=reader.auth)).json())["comments"]
     assert [(c["id"], c["created_at"]) for c in mine] == [(data["id"], data["created_at"])]
     key = Keys(settings.redis.key_prefix).comment(shard_of("a-1"), data["id"])
     stored = await redis.hgetall(key)

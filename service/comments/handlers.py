@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import orjson
 from aiohttp import web
 
-from ..appkeys import COMMENTS, SCREENING, SETTINGS
+from ..appkeys import COMMENTS, PAGES, SCREENING, SETTINGS
 from ..auth.web import require_reader
 from ..errors import InvalidRequest
 from ..http.body import Field, json_response, query_int, read_json
 from ..http.forwarded import client_ip, trusted_networks
 from .ids import ARTICLE_ID, decode_cursor, encode_cursor
 from .intake import submit
+from .pagecache import PageCache
 from .store import Page
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -75,6 +77,8 @@ async def post_comment(request: web.Request) -> web.Response:
         idempotency_key,
         client_ip(request, trusted_networks(request.app[SETTINGS].server.trusted_proxies)),
     )
+    if stored.comment.status == "approved" and not stored.replayed:
+        request.app[PAGES].forget(article_id)  # published at once (post-moderation)
     headers = {"Idempotent-Replayed": "true"} if stored.replayed else None
     return json_response(stored.comment.for_author(), status=201, headers=headers)
 
@@ -83,8 +87,17 @@ async def list_comments(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS].comments
     article_id = article_id_of(request)
     limit = query_int(request, "limit", settings.page_size, 1, settings.max_page_size)
-    page = await request.app[COMMENTS].public_page(article_id, cursor_of(request), limit)
-    return json_response(_page_body(page, [c.public() for c in page.comments]))
+    cursor = cursor_of(request)
+    store = request.app[COMMENTS]
+
+    async def encoded() -> bytes:
+        page = await store.public_page(article_id, cursor, limit)
+        return orjson.dumps(_page_body(page, [c.public() for c in page.comments]))
+
+    body = await request.app[PAGES].get((article_id, cursor or "", limit), encoded)
+    response = web.Response(body=body, content_type="application/json")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 async def my_comments(request: web.Request) -> web.Response:
@@ -96,6 +109,8 @@ async def my_comments(request: web.Request) -> web.Response:
 
 
 def setup_routes(app: web.Application) -> None:
+    settings = app[SETTINGS].comments
+    app[PAGES] = PageCache(settings.page_cache_seconds, settings.page_cache_bytes)
     app.router.add_post("/api/v1/articles/{article_id}/comments", post_comment)
     app.router.add_get("/api/v1/articles/{article_id}/comments", list_comments)
     app.router.add_get("/api/v1/me/comments", my_comments)

@@ -10,7 +10,7 @@ from aiohttp import web
 from aiohttp_sse import sse_response
 
 from .. import metrics
-from ..appkeys import COALESCER, MODERATION, MODERATORS, REDIS, SETTINGS
+from ..appkeys import COALESCER, MODERATION, MODERATORS, PAGES, REDIS, SETTINGS
 from ..auth.web import require_reader
 from ..comments.ids import COMMENT_ID
 from ..comments.model import iso
@@ -228,6 +228,7 @@ async def moderation_ctx(app: web.Application) -> AsyncIterator[None]:
     coalescer = app[COALESCER]  # shared with intake: one batch per loop turn for everyone
     scripts = ModerationScripts(client, coalescer)
     app[MODERATION] = ModerationQueue(client, keys, scripts, settings.moderation)
+    app[MODERATION].public_changed = app[PAGES].forget
     app[MODERATORS] = ModeratorStore(client, keys, coalescer)
     app[EVENTS] = EventHub(app[MODERATION], settings.moderation.events_interval)
     try:

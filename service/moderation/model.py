@@ -15,7 +15,7 @@ ACTIONS = ("approve", "reject")
 # rc reports, lh/le/lv lease holder/expiry (ms)/view, d/dr/dn/dby/dat the decision.
 MODERATION_FIELDS = (*FIELDS, "rc", "lh", "le", "lv", "d", "dr", "dn", "dby", "dat")
 # What the decision script answers with (HMGET order).
-STATE_FIELDS = ("s", "d", "dr", "dn", "dby", "dat", "lh", "le")
+STATE_FIELDS = ("s", "d", "dr", "dn", "dby", "dat", "lh", "le", "a")
 
 
 @dataclass(frozen=True)
@@ -82,11 +82,18 @@ class DecisionState:
     status: str
     decision: Decision | None
     lease: Lease | None
+    article_id: str = ""
 
     @classmethod
     def from_state(cls, comment_id: str, values: list[Any]) -> DecisionState:
         data = dict(zip(STATE_FIELDS, map(decode, values), strict=True))
-        return cls(comment_id, data["s"] or "", _decision(data), _lease({**data, "lv": ""}))
+        return cls(
+            comment_id,
+            data["s"] or "",
+            _decision(data),
+            _lease({**data, "lv": ""}),
+            data["a"] or "",
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -20,7 +20,7 @@ admin may decide any comment at any time.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,6 +102,9 @@ class ModerationQueue:
         # Pub/sub channel of queue changes (claims, leases, decisions, withholdings) for
         # moderators' consoles; not a key, so no hash tag.
         self.channel = f"{keys.prefix}:moderation:events"
+        # Told the article whenever a decision or a report changes what readers see of it
+        # (the app drops its cached pages).
+        self.public_changed: Callable[[str], None] = _ignore
 
     async def ensure_groups(self) -> None:
         """One consumer group per view stream, reading from the start so nothing is missed."""
@@ -282,6 +285,11 @@ class ModerationQueue:
             comment_id, await self._decide(moderator, comment_id, action, reason, note)
         )
 
+    def _applied(self, decided: Decided) -> Decided:
+        if decided.outcome == "applied" and decided.state is not None:
+            self.public_changed(decided.state.article_id)
+        return decided
+
     async def _decide(
         self, moderator: Moderator, comment_id: str, action: str, reason: str, note: str
     ) -> Decided:
@@ -292,7 +300,7 @@ class ModerationQueue:
         # A cancelled caller may or may not have had its decision applied: the script is
         # all-or-nothing either way, and a retry answers which.
         outcome, state = await self.scripts.decide_one(keys=keys, args=args)
-        return _decided(comment_id, outcome, state)
+        return self._applied(_decided(comment_id, outcome, state))
 
     async def decide_many(
         self,
@@ -331,7 +339,7 @@ class ModerationQueue:
                 out.append((cid, Decided("missing", None)))
             else:
                 outcome, state = next(answers)
-                out.append((cid, _decided(cid, outcome, state)))
+                out.append((cid, self._applied(_decided(cid, outcome, state))))
         return out
 
     # ------------------------------------------------------------ reading
@@ -397,6 +405,10 @@ class ModerationQueue:
             if len(out) >= limit:
                 break
         return out
+
+
+def _ignore(article_id: str) -> None:
+    pass
 
 
 def _decided(comment_id: str, outcome: Any, state: Any) -> Decided:

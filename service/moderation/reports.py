@@ -43,7 +43,7 @@ async def report_comment(
     if shard is None:
         raise NotFound("No such comment.", code="comment_not_found")
     k = queue.keys
-    outcome, report, count, status = await queue.scripts.report_one(
+    outcome, report, count, status, article = await queue.scripts.report_one(
         keys=[
             k.shard(shard),
             k.comment(shard, comment_id),
@@ -65,6 +65,8 @@ async def report_comment(
         # Pending and rejected comments are not shown to readers, so not reportable either.
         raise NotFound("No such comment.", code="comment_not_found")
     data = orjson.loads(report)
+    if decode(outcome) == "new" and decode(status) == "withheld":
+        queue.public_changed(decode(article))
     return Reported(
         created=decode(outcome) == "new",
         reason=data["reason"],

@@ -5,11 +5,11 @@
 -- ARGV[5] note   ARGV[6] moderator id   ARGV[7] "1" when the moderator is an admin
 -- ARGV[8] audit max length   ARGV[9] events channel   ARGV[10..] the views, as KEYS[4..]
 -- Returns {outcome, state}; outcome: applied | same | conflict | claimed | missing; state is
--- HMGET s d dr dn dby dat lh le.
+-- HMGET s d dr dn dby dat lh le a.
 local prefix, key, audit = KEYS[1], KEYS[2], KEYS[3]
 local group, cid, action, reason, note = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local who, admin, maxlen, channel = ARGV[6], ARGV[7] == '1', ARGV[8], ARGV[9]
-local STATE = {'s', 'd', 'dr', 'dn', 'dby', 'dat', 'lh', 'le'}
+local STATE = {'s', 'd', 'dr', 'dn', 'dby', 'dat', 'lh', 'le', 'a'}
 local st = redis.call('HMGET', key, 's', 'd', 'lh', 'le', 'a', 'u', 'rc')
 if not st[1] then
   return {'missing', {}}

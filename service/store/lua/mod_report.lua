@@ -5,18 +5,19 @@
 -- KEYS[5] the shard's `reported` stream
 -- ARGV[1] comment id   ARGV[2] reader id   ARGV[3] reason   ARGV[4] details
 -- ARGV[5] threshold   ARGV[6] audit max length   ARGV[7] events channel
--- Returns {outcome, report json, reports counted, status}; outcome: new | repeat | missing.
+-- Returns {outcome, report json, reports counted, status, article id}; outcome: new | repeat |
+-- missing.
 local prefix, key, reports, audit, reported = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local cid, uid, reason, details = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local threshold, maxlen, channel = tonumber(ARGV[5]), ARGV[6], ARGV[7]
 local st = redis.call('HMGET', key, 's', 'a', 'u', 'rc', 'rb')
 -- Only what readers can see can be reported.
 if st[1] ~= 'approved' and st[1] ~= 'withheld' then
-  return {'missing', '', 0, ''}
+  return {'missing', '', 0, '', ''}
 end
 local previous = redis.call('HGET', reports, uid)
 if previous then
-  return {'repeat', previous, tonumber(st[4] or '0'), st[1]}
+  return {'repeat', previous, tonumber(st[4] or '0'), st[1], st[2]}
 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -49,4 +50,4 @@ if status == 'approved' and count - tonumber(st[5] or '0') >= threshold then
   redis.call('PUBLISH', channel, cjson.encode({type = 'withheld', comment_id = cid,
     view = 'reported', article_id = st[2]}))
 end
-return {'new', report, count, status}
+return {'new', report, count, status, st[2]}
