@@ -227,6 +227,11 @@ class ModerationSettings:
         "(a claim can be extended).",
     )
     max_claim: int = setting(100, "Most comments one claim or one bulk decision may cover.")
+    claim_scan_entries: int = setting(
+        2000,
+        "Queue entries a claim filtered by article or rule reads per shard, oldest first, "
+        "looking for matches (bounds the time Redis spends on one claim).",
+    )
     report_threshold: int = setting(
         3, "Reader reports that withhold a comment from the public and queue it as reported."
     )
@@ -539,6 +544,8 @@ def validate(settings: Settings) -> None:
         problems.append("moderation.lease_seconds: must be between 0 and 86400")
     if not 1 <= m.max_claim <= 1000:
         problems.append("moderation.max_claim: must be between 1 and 1000")
+    if not 1 <= m.claim_scan_entries <= 1_000_000:
+        problems.append("moderation.claim_scan_entries: must be between 1 and 1000000")
     if m.report_threshold < 1:
         problems.append("moderation.report_threshold: must be at least 1")
     if not m.reason_codes or any(not code.isidentifier() for code in m.reason_codes):
