@@ -206,8 +206,9 @@ async def post_report(request: web.Request) -> web.Response:
 
 
 async def get_events(request: web.Request) -> web.StreamResponse:
-    """Server-sent events: `counts` (per view, when they change), `claimed`, `extended`,
-    `released`, `decided`, `withheld`; each data line is the event as JSON."""
+    """Server-sent events: `counts` (per view, when they change), `queued` (new work at
+    intake), `claimed`, `extended`, `released`, `decided`, `withheld` (see `events`); each data
+    line is the event as JSON."""
     await require_moderator(request)
     async with (
         sse_response(request, headers={"Cache-Control": "no-store"}) as stream,

@@ -641,8 +641,10 @@ PATHS: dict[str, Any] = {
         "get": {
             "summary": "Live queue changes as server-sent events.",
             "description": "Events: counts (per view, at once and whenever they change), "
-            "claimed, extended, released, decided, withheld. Each data line is the event as "
-            "JSON with its type. Authenticate with the Authorization header (a console uses "
+            "queued (a new comment entered the pending or unmoderated view: comment_id, view, "
+            "article_id, rule_ids — the rules that fired), claimed, extended, released, decided, "
+            "withheld. Each data line is the event as JSON with its type; no event carries a "
+            "comment's body. Authenticate with the Authorization header (a console uses "
             "fetch-based SSE).",
             "security": MODERATOR,
             "responses": {
