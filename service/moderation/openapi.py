@@ -713,6 +713,10 @@ PATHS: dict[str, Any] = {
                 "415": error("The body is not application/json."),
                 "422": error("The rule set is not valid: details.errors names each problem."),
                 **MOD_ERRORS,
+                "413": error(
+                    "The body is larger than moderation.max_policy_bytes (this route's own "
+                    "bound, in details.max_bytes)."
+                ),
             },
         },
     },
