@@ -236,6 +236,11 @@ class ModerationSettings:
         "(a claim can be extended).",
     )
     max_claim: int = setting(100, "Most comments one claim or one bulk decision may cover.")
+    claim_scan_entries: int = setting(
+        2000,
+        "Queue entries a claim filtered by article or rule reads per shard, oldest first, "
+        "looking for matches (bounds the time Redis spends on one claim).",
+    )
     report_threshold: int = setting(
         3, "Reader reports that withhold a comment from the public and queue it as reported."
     )
@@ -265,6 +270,11 @@ class ModerationSettings:
     )
     rules_poll_seconds: float = setting(
         2.0, "Seconds between checks for a rule set replaced through the API (every worker)."
+    )
+    max_policy_bytes: int = setting(
+        4 * 1024 * 1024,
+        "Largest body of a rules replacement (PUT /api/v1/moderation/rules: the rules and "
+        "word lists), in bytes; other routes keep server.max_body_bytes.",
     )
 
 
@@ -552,6 +562,10 @@ def validate(settings: Settings) -> None:
         problems.append("moderation.lease_seconds: must be between 0 and 86400")
     if not 1 <= m.max_claim <= 1000:
         problems.append("moderation.max_claim: must be between 1 and 1000")
+    if not 1 <= m.claim_scan_entries <= 1_000_000:
+        problems.append("moderation.claim_scan_entries: must be between 1 and 1000000")
+    if not 1024 <= m.max_policy_bytes <= 256 * 1024 * 1024:
+        problems.append("moderation.max_policy_bytes: must be between 1024 and 268435456")
     if m.report_threshold < 1:
         problems.append("moderation.report_threshold: must be at least 1")
     if not m.reason_codes or any(not code.isidentifier() for code in m.reason_codes):

@@ -6,6 +6,8 @@ import heapq
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from ..settings import RedisSettings
 from ..store.client import Redis, Scripts, decode, run_and_wait
 from ..store.keys import SHARDS, Keys, shard_of
@@ -58,6 +60,8 @@ class CommentStore:
             idempotency_ttl,
             queue_view or "",
             "1" if publish else "0",
+            k.moderation_events(),
+            _queued_event(comment, queue_view) if queue_view else "",
         ]
         for name, value in comment.to_hash().items():
             args += [name, value]
@@ -123,6 +127,21 @@ class CommentStore:
         found = (Comment.from_values([cid, *v]) for cid, v in zip(ids, rows, strict=True))
         comments = [c for c in found if c is not None]
         return _page(comments, limit)
+
+
+def _queued_event(comment: Comment, view: str) -> str:
+    """What moderators' consoles hear about new work: ids and the rules that fired, never the
+    body (events, like logs, carry no comment text)."""
+    rule_ids = list(dict.fromkeys(str(h.get("rule_id", "")) for h in comment.hits))
+    return orjson.dumps(
+        {
+            "type": "queued",
+            "comment_id": comment.id,
+            "view": view,
+            "article_id": comment.article_id,
+            "rule_ids": [r for r in rule_ids if r],
+        }
+    ).decode()
 
 
 def _page(comments: list[Comment], limit: int, total: int | None = None) -> Page:

@@ -1,10 +1,22 @@
 """Live queue changes for moderators' consoles.
 
 One hub per process, started by the first subscriber and stopped after the last leaves: it
-listens on the moderation pub/sub channel (the claim, lease, decision and report scripts publish
-there in the same step as the change) and, every `interval` seconds, reads the queue counts and
-passes them on when they changed (new comments show up that way). Each subscriber has a bounded
-queue; one that falls that far behind is dropped, and its console reconnects.
+listens on the moderation pub/sub channel (the intake, claim, lease, decision and report scripts
+publish there in the same step as the change) and, every `interval` seconds, reads the queue
+counts and passes them on when they changed. Each subscriber has a bounded queue; one that falls
+that far behind is dropped, and its console reconnects.
+
+Events, each a dict with its `type`:
+
+- `counts`: `views` -> per view `{"queued", "in_claims"}` (at once, then when they change);
+- `queued`: a new comment entered a view at intake (`pending`, or `unmoderated` under
+  post-moderation): `comment_id`, `view`, `article_id`, `rule_ids` (the rules that fired);
+- `claimed`: `comment_ids`, `view`, `moderator_id`, `until` (ms);
+- `extended`, `released`: `comment_id`, `view`, `moderator_id`, `until` (ms; 0 when released);
+- `decided`: `comment_id`, `action`, `moderator_id`, `article_id`;
+- `withheld`: `comment_id`, `view` (`reported`), `article_id`.
+
+None carries a comment's body: consoles fetch what they show through the API.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from . import article_handlers, audit, audit_handlers, policy_handlers, user_han
 from .events import EventHub
 from .model import ACTIONS, VIEWS
 from .moderators import ModeratorStore
-from .queue import ModerationQueue, ModerationScripts, check_view
+from .queue import ClaimFilter, ModerationQueue, ModerationScripts, check_view
 from .reports import MAX_DETAILS, REPORT_REASONS, report_comment, reports_of
 from .web import require_moderator
 
@@ -56,9 +56,14 @@ async def post_claims(request: web.Request) -> web.Response:
         (
             Field("view", str, choices=VIEWS),
             Field("count", int, required=False, minimum=1, maximum=settings.max_claim),
+            Field("article", str, required=False),
+            Field("rule", str, required=False),
         ),
     )
-    claimed = await request.app[MODERATION].claim(moderator, data["view"], data.get("count", 20))
+    only = ClaimFilter(data.get("article"), data.get("rule"))
+    claimed = await request.app[MODERATION].claim(
+        moderator, data["view"], data.get("count", 20), only
+    )
     metrics.comments_claimed(data["view"], len(claimed))
     return json_response(
         {
@@ -201,8 +206,9 @@ async def post_report(request: web.Request) -> web.Response:
 
 
 async def get_events(request: web.Request) -> web.StreamResponse:
-    """Server-sent events: `counts` (per view, when they change), `claimed`, `extended`,
-    `released`, `decided`, `withheld`; each data line is the event as JSON."""
+    """Server-sent events: `counts` (per view, when they change), `queued` (new work at
+    intake), `claimed`, `extended`, `released`, `decided`, `withheld` (see `events`); each data
+    line is the event as JSON."""
     await require_moderator(request)
     async with (
         sse_response(request, headers={"Cache-Control": "no-store"}) as stream,

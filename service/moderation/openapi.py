@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..comments.ids import ARTICLE_ID as ARTICLE_ID_PATTERN
 from ..openapi import ARTICLE_ID, AUTH_ERRORS, COMMON_ERRORS, JSON, error, ok, ref
+from ..rules.ruleset import RULE_ID
 from .model import ACTIONS, VIEWS
 from .reports import MAX_DETAILS, REPORT_REASONS
 from .sanctions import SANCTIONS
@@ -207,6 +209,9 @@ PATHS: dict[str, Any] = {
     "/api/v1/moderation/claims": {
         "post": {
             "summary": "Claim the oldest waiting comments of a view for the lease.",
+            "description": "With article and/or rule, only waiting comments that match, oldest "
+            "first; each shard's queue is read from its oldest entry, at most "
+            "moderation.claim_scan_entries entries per claim.",
             "security": MODERATOR,
             "requestBody": body(
                 {
@@ -216,6 +221,16 @@ PATHS: dict[str, Any] = {
                     "properties": {
                         "view": {"enum": list(VIEWS)},
                         "count": {"type": "integer", "minimum": 1, "default": 20},
+                        "article": {
+                            "type": "string",
+                            "pattern": ARTICLE_ID_PATTERN.pattern,
+                            "description": "Only this article's comments.",
+                        },
+                        "rule": {
+                            "type": "string",
+                            "pattern": RULE_ID.pattern,
+                            "description": "Only comments this rule fired on (its id).",
+                        },
                     },
                 }
             ),
@@ -626,8 +641,10 @@ PATHS: dict[str, Any] = {
         "get": {
             "summary": "Live queue changes as server-sent events.",
             "description": "Events: counts (per view, at once and whenever they change), "
-            "claimed, extended, released, decided, withheld. Each data line is the event as "
-            "JSON with its type. Authenticate with the Authorization header (a console uses "
+            "queued (a new comment entered the pending or unmoderated view: comment_id, view, "
+            "article_id, rule_ids — the rules that fired), claimed, extended, released, decided, "
+            "withheld. Each data line is the event as JSON with its type; no event carries a "
+            "comment's body. Authenticate with the Authorization header (a console uses "
             "fetch-based SSE).",
             "security": MODERATOR,
             "responses": {
@@ -696,6 +713,10 @@ PATHS: dict[str, Any] = {
                 "415": error("The body is not application/json."),
                 "422": error("The rule set is not valid: details.errors names each problem."),
                 **MOD_ERRORS,
+                "413": error(
+                    "The body is larger than moderation.max_policy_bytes (this route's own "
+                    "bound, in details.max_bytes)."
+                ),
             },
         },
     },

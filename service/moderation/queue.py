@@ -5,10 +5,15 @@ Every comment that needs a moderator has an entry in its shard's view stream
 its hash (`q:<view>`). One consumer group per stream; each moderator is a consumer. At every
 moment a queued comment is in exactly one state, decided by Redis alone:
 
-- waiting: its entry was never delivered, or is pending with a lease that ran out (or was
-  released);
-- claimed by X until T: its entry is pending for consumer X and its hash says `lh`=X, `le`=T;
+- waiting: no decision and no live lease in its hash; its entry was never delivered, or is
+  pending with a lease that ran out (or was released);
+- claimed by X until T: its hash says `lh`=X, `le`=T, and its entry is pending for consumer X;
 - decided: its hash holds the decision and its entries are acknowledged and deleted.
+
+The hash's lease is what says who holds a comment. A claim filtered by article or rule takes
+matching entries out of the group's order (XCLAIM FORCE makes them pending for the moderator),
+so the group may later deliver such an entry to another consumer; every claim path checks the
+hash first and leaves an entry under a live lease with its holder.
 
 Each change between these states is one Lua script on the comment's shard, so a crash or a
 cancelled request leaves the comment where it was or where it went, never in between.
@@ -25,9 +30,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import metrics
-from ..comments.ids import shard_of_comment
+from ..comments.ids import ARTICLE_ID, shard_of_comment
 from ..comments.model import iso
 from ..errors import Conflict, InvalidRequest, NotFound
+from ..rules.ruleset import RULE_ID
 from ..settings import ModerationSettings
 from ..store.client import Redis, ScriptCall, decode, load_script, run_scripts
 from ..store.coalesce import CoalescedScript, Coalescer
@@ -90,6 +96,29 @@ def check_view(view: str) -> str:
     return view
 
 
+@dataclass(frozen=True)
+class ClaimFilter:
+    """Only one article's comments, and/or only those a given rule fired on."""
+
+    article_id: str | None = None
+    rule_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.article_id is not None and not ARTICLE_ID.match(self.article_id):
+            raise InvalidRequest("The article is not an article id.", field="article")
+        if self.rule_id is not None and not RULE_ID.match(self.rule_id):
+            raise InvalidRequest("The rule is not a rule id.", field="rule")
+
+    def __bool__(self) -> bool:
+        return self.article_id is not None or self.rule_id is not None
+
+    def shards(self) -> range:
+        """All comments of an article live in its shard."""
+        if self.article_id is None:
+            return range(SHARDS)
+        return range(shard_of(self.article_id), shard_of(self.article_id) + 1)
+
+
 class ModerationQueue:
     def __init__(
         self, redis: Redis, keys: Keys, scripts: ModerationScripts, settings: ModerationSettings
@@ -101,7 +130,7 @@ class ModerationQueue:
         self.lease_ms = int(settings.lease_seconds * 1000)
         # Pub/sub channel of queue changes (claims, leases, decisions, withholdings) for
         # moderators' consoles; not a key, so no hash tag.
-        self.channel = f"{keys.prefix}:moderation:events"
+        self.channel = keys.moderation_events()
         # Told the article whenever a decision or a report changes what readers see of it
         # (the app drops its cached pages).
         self.public_changed: Callable[[str], None] = _ignore
@@ -119,43 +148,36 @@ class ModerationQueue:
 
     # ------------------------------------------------------------ claims and leases
 
-    async def claim(self, moderator: Moderator, view: str, count: int) -> list[Claimed]:
-        """Up to `count` comments of `view` for this moderator, oldest first across shards.
+    async def claim(
+        self, moderator: Moderator, view: str, count: int, only: ClaimFilter | None = None
+    ) -> list[Claimed]:
+        """Up to `count` comments of `view` for this moderator, oldest first across shards;
+        with `only`, just the waiting comments that match it.
 
         A first pass asks every shard which entries it would hand out next (without taking
         them); the oldest `count` of those, merged by stream id, decide how many each shard's
         claim script takes. Each script takes atomically, so a comment goes to one moderator
-        only; another moderator may get there first, hence a few rounds."""
+        only; another moderator may get there first, hence a few rounds.
+
+        Unfiltered claims follow the consumer group (expired leases, then new entries). A
+        filtered claim reads the shard's stream oldest first, at most
+        `moderation.claim_scan_entries` entries per shard and call, so matches further back
+        than that are found only once the entries before them are decided."""
         check_view(view)
+        only = only or ClaimFilter()
         taken: list[Claimed] = []
         for _ in range(_CLAIM_ROUNDS):
             need = count - len(taken)
             if need <= 0:
                 break
-            per_shard = await self._plan(view, need)
+            per_shard = await self._plan(view, need, only)
             if not per_shard:
                 break
             # One call per shard; on a cluster they go to the shards' nodes concurrently.
             results = await run_scripts(
                 self.redis,
                 [
-                    (
-                        self.scripts.claim,
-                        [
-                            self.keys.shard(shard),
-                            self.keys.queue(shard, view),
-                            self.keys.audit(shard),
-                        ],
-                        [
-                            GROUP,
-                            moderator.id,
-                            view,
-                            n,
-                            self.lease_ms,
-                            self.settings.audit_max_entries,
-                            self.channel,
-                        ],
-                    )
+                    (self.scripts.claim, *self._claim_call(moderator.id, view, shard, n, only))
                     for shard, n in per_shard.items()
                 ],
             )
@@ -171,15 +193,40 @@ class ModerationQueue:
         taken.sort(key=lambda c: c.item.comment.id)
         return taken
 
-    async def _plan(self, view: str, need: int) -> dict[int, int]:
-        peeked = await run_scripts(
-            self.redis,
-            [
+    def _claim_call(
+        self, who: str, view: str, shard: int, n: int, only: ClaimFilter, mode: str = "take"
+    ) -> tuple[list[str], list[Any]]:
+        keys = [self.keys.shard(shard), self.keys.queue(shard, view), self.keys.audit(shard)]
+        args: list[Any] = [
+            GROUP,
+            who,
+            view,
+            n,
+            self.lease_ms,
+            self.settings.audit_max_entries,
+            self.channel,
+            only.article_id or "",
+            only.rule_id or "",
+            self.settings.claim_scan_entries,
+            mode,
+        ]
+        return keys, args
+
+    async def _plan(self, view: str, need: int, only: ClaimFilter) -> dict[int, int]:
+        if only:
+            # The claim script's own filter, taking nothing (so for no one).
+            calls = [
+                (self.scripts.claim, *self._claim_call("", view, shard, need, only, "peek"))
+                for shard in only.shards()
+            ]
+        else:
+            calls = [
                 (self.scripts.peek, [self.keys.queue(shard, view)], [GROUP, self.lease_ms, need])
                 for shard in range(SHARDS)
-            ],
-        )
-        candidates = ((ms, shard) for shard, times in enumerate(peeked) for ms in times)
+            ]
+        shards = only.shards()
+        peeked = await run_scripts(self.redis, calls)
+        candidates = ((ms, shards[i]) for i, times in enumerate(peeked) for ms in times)
         plan: dict[int, int] = {}
         for _, shard in heapq.nsmallest(need, candidates):
             plan[shard] = plan.get(shard, 0) + 1

@@ -332,7 +332,8 @@ def parse_ruleset(source: str | Mapping[str, Any], base_dir: Path = Path()) -> R
 
 
 _RULE_KEYS = {"id", "kind", "action", "reason", "params", "description"}
-_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+# Also what a moderator may filter the queue by (service/moderation/queue.py).
+RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 
 
 def _parse_rule(raw: Any, n: int, seen: set[str], errors: list[str]) -> Rule | None:
@@ -342,8 +343,8 @@ def _parse_rule(raw: Any, n: int, seen: set[str], errors: list[str]) -> Rule | N
     rule_id = raw.get("id")
     name = rule_id if isinstance(rule_id, str) else f"#{n}"
     before = len(errors)
-    if not isinstance(rule_id, str) or not _ID.match(rule_id):
-        errors.append(f"rule {name!r}: id must match {_ID.pattern}")
+    if not isinstance(rule_id, str) or not RULE_ID.match(rule_id):
+        errors.append(f"rule {name!r}: id must match {RULE_ID.pattern}")
     elif rule_id in seen:
         errors.append(f"rule {name!r}: duplicate id")
     seen.add(str(rule_id))

@@ -58,6 +58,11 @@ class Keys:
         """The shard's audit stream: claims, decisions, reports, thresholds."""
         return f"{self.shard(shard)}audit"
 
+    def moderation_events(self) -> str:
+        """The pub/sub channel of queue changes (new work, claims, leases, decisions,
+        withholdings) for moderators' consoles. Not a key, so no hash tag."""
+        return f"{self.prefix}:moderation:events"
+
     # ---- moderators (few; one slot)
     def moderator_names(self) -> str:
         return f"{self.prefix}:{{mods}}:names"

@@ -60,6 +60,53 @@ async def test_consoles_hear_counts_claims_and_decisions(
     resp.close()
 
 
+async def test_consoles_hear_new_work_with_its_rules_and_without_its_body(
+    client, moderator, reader
+):
+    resp = await client.get(f"{API}/events", headers=moderator.auth)
+    assert resp.status == 200
+    await read_events(resp, {"counts"})
+
+    # Refused at intake: never queued, so nothing is heard of it.
+    refused = await client.post(
+        "/api/v1/articles/a-1/comments",
+        json={"body": "write to me at kim@mail.example"},
+        headers=reader.auth,
+    )
+    assert refused.status == 422
+    body = "see https://elsewhere.example/page for more"
+    posted = await client.post(
+        "/api/v1/articles/a-1/comments", json={"body": body}, headers=reader.auth
+    )
+    assert posted.status == 201
+    cid = (await posted.json())["id"]
+    heard = (await read_events(resp, {"queued"}))["queued"]
+    assert heard == {
+        "type": "queued",
+        "comment_id": cid,
+        "view": "pending",
+        "article_id": "a-1",
+        "rule_ids": ["links"],
+    }
+
+    # Under post-moderation the comment is published at once and queued as unmoderated.
+    mode = await client.post(f"{API}/articles/a-2", json={"mode": "post"}, headers=moderator.auth)
+    assert mode.status == 200, await mode.text()
+    posted = await client.post(
+        "/api/v1/articles/a-2/comments", json={"body": "a fine remark"}, headers=reader.auth
+    )
+    assert posted.status == 201
+    heard = (await read_events(resp, {"queued"}))["queued"]
+    assert heard == {
+        "type": "queued",
+        "comment_id": (await posted.json())["id"],
+        "view": "unmoderated",
+        "article_id": "a-2",
+        "rule_ids": [],
+    }
+    resp.close()
+
+
 async def test_events_need_a_moderator(client, reader):
     assert (await client.get(f"{API}/events")).status == 401
     assert (await client.get(f"{API}/events", headers=reader.auth)).status == 401

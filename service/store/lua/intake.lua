@@ -5,7 +5,9 @@
 -- KEYS[7] article counters
 -- ARGV[1] comment id   ARGV[2] request fingerprint ("" = no idempotency key)
 -- ARGV[3] idempotency ttl (s)   ARGV[4] queue view ("" = not queued)
--- ARGV[5] "1" to publish at once (post-moderation)   ARGV[6..] field/value pairs of the comment
+-- ARGV[5] "1" to publish at once (post-moderation)   ARGV[6] moderation events channel
+-- ARGV[7] the `queued` event (JSON, no body) for moderators' consoles, published when queued
+-- ARGV[8..] field/value pairs of the comment
 -- Returns {"new", id} or {"replay", fingerprint, <HGETALL of the first comment>, its id}.
 local id = ARGV[1]
 if ARGV[2] ~= '' then
@@ -17,11 +19,12 @@ if ARGV[2] ~= '' then
             prev_id}
   end
 end
-redis.call('HSET', KEYS[2], unpack(ARGV, 6))
+redis.call('HSET', KEYS[2], unpack(ARGV, 8))
 if ARGV[4] ~= '' then
   -- The entry id lets a decision acknowledge exactly this entry (field q:<view>).
   local entry = redis.call('XADD', KEYS[3], '*', 'c', id)
   redis.call('HSET', KEYS[2], 'q:' .. ARGV[4], entry)
+  redis.call('PUBLISH', ARGV[6], ARGV[7])
 end
 if ARGV[5] == '1' then
   redis.call('ZADD', KEYS[6], 0, id)

@@ -1,7 +1,10 @@
 -- The ids a claim would take next from one shard's view stream, oldest first, without taking
 -- them: entries whose lease ran out (pending for at least the lease), then entries never
 -- delivered. Every expired pending entry is older than every undelivered one, so the
--- concatenation is in id (time) order.
+-- concatenation is in id (time) order. An estimate: entries a filtered claim took ahead of the
+-- group (XCLAIM FORCE in mod_claim.lua) count among the undelivered ones though the claim
+-- script will skip them while their lease lasts; the claim then takes the next ones, or fewer,
+-- and the caller's next round makes up for it.
 -- KEYS[1] queue stream   ARGV[1] group   ARGV[2] lease (ms)   ARGV[3] how many
 -- Returns the millisecond part of each id (integers are cheap to send and compare; entries of
 -- the same millisecond in different shards may come in either order).
