@@ -132,7 +132,9 @@ class Supervisor:
                 process.kill()
                 codes.append(process.wait())
             _mark_metrics_dead(process.pid, self.metrics_dir)
-        return 0 if all(code == 0 for code in codes) else 1
+        # A worker still starting up (importing, before it installs a handler) dies of the
+        # SIGTERM itself: it had served nothing, so that is a clean stop too.
+        return 0 if all(code in (0, -signal.SIGTERM) for code in codes) else 1
 
 
 def _mark_metrics_dead(pid: int, directory: Path) -> None:

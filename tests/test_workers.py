@@ -216,3 +216,18 @@ async def test_sigterm_lets_in_flight_requests_finish(tmp_path, aof_redis, key_p
     assert service.process.returncode == 0, "\n".join(
         line for line in output.splitlines() if "service.access" not in line
     )
+
+
+async def test_a_stop_while_workers_are_still_starting_is_a_clean_stop(
+    tmp_path, aof_redis, key_prefix
+):
+    """SIGTERM that reaches workers while they still import (as when the supervisor has just
+    replaced a dead one) ends them before they serve anything: the service exits 0."""
+    service = Service(tmp_path, aof_redis, workers=2, prefix=key_prefix)
+    deadline = time.monotonic() + 30
+    while '"serving"' not in service.log.read_text(errors="replace"):
+        assert time.monotonic() < deadline, service.log.read_text(errors="replace")
+        await asyncio.sleep(0.005)
+    assert len(children_of(service.process.pid)) == 2
+    output = service.stop()
+    assert service.process.returncode == 0, output
