@@ -1,5 +1,6 @@
-"""The baseline: a bare aiohttp app doing no work but decoding the same JSON bodies. Several
-copies can share a port (SO_REUSEPORT) to match the service's worker count."""
+"""The baseline: a bare aiohttp app doing no work but decoding the same JSON bodies and sending
+answers of the same size (a page of 20 comments, as the service's pages in bench/load.py).
+Several copies can share a port (SO_REUSEPORT) to match the service's worker count."""
 
 from __future__ import annotations
 
@@ -26,11 +27,30 @@ async def moderation(request: web.Request) -> web.Response:
     )
 
 
+BODY = (
+    "정부의 새 예산안은 지역 병원과 학교에 대한 지원을 늘린다고 하지만 세부 내용이 부족해 보입니다. "
+    "The plan sounds fine on paper, but who pays for it in year {}? 기사 잘 읽었습니다."
+)
+PAGE = orjson.dumps(
+    {
+        "comments": [
+            {
+                "id": f"01JD{i:022d}AA",
+                "article_id": "bench-1",
+                "body": BODY.format(i),
+                "created_at": "2026-11-26T21:00:00.000Z",
+                "author": {"id": f"{i:032x}", "name": f"Bench reader {i}", "avatar_url": ""},
+            }
+            for i in range(20)
+        ],
+        "next_cursor": "MDFKRDAwMDAwMDAwMDAwMDAwMDAwMDAwMDBBQQ",
+        "approved_count": 120,
+    }
+)
+
+
 async def get(request: web.Request) -> web.Response:
-    return web.Response(
-        body=orjson.dumps({"comments": [], "next_cursor": None, "approved_count": 0}),
-        content_type="application/json",
-    )
+    return web.Response(body=PAGE, content_type="application/json")
 
 
 def main() -> None:

@@ -3,6 +3,7 @@ keyed digest of the address and the request id instead."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import sys
@@ -85,3 +86,23 @@ def test_the_address_digest_is_short_keyed_and_stable_within_a_process():
     import hashlib
 
     assert digest != hashlib.sha256(CLIENT_IP.encode()).hexdigest()[:12]  # not unkeyed
+
+
+async def test_access_lines_are_written_within_a_moment_without_a_flush(
+    captured, make_client, settings
+):
+    """Access lines are batched, not held: each reaches the log within the batch delay, one
+    JSON object per line, in the shape of every other record."""
+    from service import logs
+
+    client = await make_client(settings)
+    for i in range(5):
+        assert (await client.get(URL.format(f"p-{i}"))).status == 200
+    await asyncio.sleep(logs.AccessLog.DELAY * 4)
+    assert logs._listener is not None
+    logs._listener.queue.join()  # written by the thread; no flush_logs() here
+    lines = [orjson.loads(line) for line in captured.getvalue().splitlines()]
+    access = [line for line in lines if line.get("logger") == "service.access"]
+    assert [line["route"] for line in access] == ["/api/v1/articles/{article_id}/comments"] * 5
+    assert all(line["status"] == 200 and line["ts"].endswith("Z") for line in access)
+    assert len({line["request_id"] for line in access}) == 5

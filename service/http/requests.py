@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
 import re
 import secrets
 import time
@@ -13,10 +12,9 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from ..appkeys import SETTINGS
-from ..logs import request_id
+from ..logs import access_log, request_id
 from .forwarded import client_ip, trusted_networks
 
-log = logging.getLogger("service.access")
 _INCOMING_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 # Keys the client-address digest in the access log: the same reader's requests can be told
 # together within one process's log, but the address cannot be recovered from it by trying
@@ -50,15 +48,14 @@ async def request_id_middleware(request: web.Request, handler: Handler) -> web.S
     finally:
         route = request.match_info.route.resource
         trusted = trusted_networks(request.app[SETTINGS].server.trusted_proxies)
-        log.info(
-            "request",
-            extra={
+        access_log.write(
+            {
                 "method": request.method,
                 "route": route.canonical if route is not None else "-",
                 "status": status,
                 "ms": round((time.perf_counter() - started) * 1000, 2),
                 "client": client_digest(client_ip(request, trusted)),
-            },
+            }
         )
         request_id.reset(token)
 
