@@ -19,6 +19,7 @@ import asyncio
 from typing import Any
 
 import redis.asyncio as aioredis
+from hiredis import pack_command
 from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, ResponseError
@@ -163,24 +164,8 @@ class CoalescedScript:
             return await self.coalescer.execute("EVALSHA", self.sha, len(keys), *keys, *args)
 
 
-def _arg(value: Any) -> bytes:
-    if isinstance(value, bytes):
-        return value
-    if isinstance(value, str):
-        return value.encode("utf-8")
-    if isinstance(value, bool):
-        raise TypeError("booleans are not Redis arguments")
-    if isinstance(value, int | float):
-        return repr(value).encode("ascii")
-    raise TypeError(f"cannot send {type(value).__name__} to Redis")
-
-
 def pack(commands: list[tuple[Any, ...]]) -> bytes:
-    """RESP: an array of bulk strings per command, all in one buffer."""
-    out: list[bytes] = []
-    for command in commands:
-        out.append(b"*%d\r\n" % len(command))
-        for value in command:
-            data = _arg(value)
-            out.append(b"$%d\r\n%s\r\n" % (len(data), data))
-    return b"".join(out)
+    """RESP: an array of bulk strings per command, all in one buffer. hiredis packs in C (str as
+    UTF-8, int and float as their decimal text, like redis-py) and refuses anything else,
+    booleans and None included."""
+    return b"".join([pack_command(command) for command in commands])
