@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-import time
+from typing import Any
 
 from aiohttp import hdrs, web
-from aiohttp.typedefs import Handler
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from .. import metrics
@@ -34,21 +33,27 @@ def route_of(request: web.Request) -> str:
     return resource.canonical
 
 
-@web.middleware
-async def metrics_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    started = time.perf_counter()
-    status = 500
-    try:
-        response = await handler(request)
-        status = response.status
-        return response
-    except web.HTTPException as exc:  # redirects raised by handlers pass through as exceptions
-        status = exc.status
-        raise
-    finally:
-        route = route_of(request)
-        metrics.REQUESTS.labels(request.method, route, str(status)).inc()
-        metrics.LATENCY.labels(request.method, route).observe(time.perf_counter() - started)
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+# Label children by their values: `labels()` hashes and checks its arguments on every call.
+_counted: dict[tuple[str, str, int], Any] = {}
+_timed: dict[tuple[str, str], Any] = {}
+
+
+def count_request(request: web.Request, status: int, seconds: float) -> None:
+    """Count and time one answered request (called by the request middleware, which sees every
+    answer's final status)."""
+    route = route_of(request)
+    method = request.method if request.method in _METHODS else "OTHER"  # clients pick methods
+    counter = _counted.get((method, route, status))
+    if counter is None:
+        counter = _counted[method, route, status] = metrics.REQUESTS.labels(
+            method, route, str(status)
+        )
+    timer = _timed.get((method, route))
+    if timer is None:
+        timer = _timed[method, route] = metrics.LATENCY.labels(method, route)
+    counter.inc()
+    timer.observe(seconds)
 
 
 def _is_loopback(address: str) -> bool:
@@ -92,7 +97,6 @@ async def get_metrics(request: web.Request) -> web.Response:
 
 
 def setup_metrics(app: web.Application) -> None:
-    """The counting middleware goes right after the request-id one, outside CORS and the error
-    translation, so that it sees every answer's final status."""
-    app.middlewares.append(metrics_middleware)
+    """Requests are counted by the request middleware (`http/requests.py`), which runs outside
+    CORS and the error translation and so sees every answer's final status."""
     app.router.add_get(METRICS_PATH, get_metrics)

@@ -1,9 +1,12 @@
-"""Request ids and the access log."""
+"""Request ids, the access log and the request metrics: one middleware, outermost, so that
+what it logs and counts is every answer's final status."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
+import itertools
 import re
 import secrets
 import time
@@ -14,6 +17,7 @@ from aiohttp.typedefs import Handler
 from ..appkeys import SETTINGS
 from ..logs import access_log, request_id
 from .forwarded import client_ip, trusted_networks
+from .metrics import count_request
 
 _INCOMING_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 # Keys the client-address digest in the access log: the same reader's requests can be told
@@ -22,6 +26,17 @@ _INCOMING_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _CLIENT_SALT = secrets.token_bytes(16)
 
 
+# Request ids this process makes: a random prefix per process and a counter, so they are
+# unique across workers and restarts without a system call for randomness per request.
+_ID_PREFIX = secrets.token_hex(4)
+_ID_COUNTER = itertools.count(1)
+
+
+def new_request_id() -> str:
+    return f"{_ID_PREFIX}{next(_ID_COUNTER):08x}"
+
+
+@functools.lru_cache(maxsize=4096)  # readers come back; an HMAC per request is not needed
 def client_digest(address: str) -> str:
     digest = hmac.new(_CLIENT_SALT, address.encode("utf-8", "replace"), hashlib.sha256)
     return digest.hexdigest()[:12]
@@ -33,7 +48,7 @@ async def request_id_middleware(request: web.Request, handler: Handler) -> web.S
     with the route (not the raw path or query, which may carry tokens) and a keyed digest of
     the client's address (never the address)."""
     incoming = request.headers.get("X-Request-Id", "")
-    rid = incoming if _INCOMING_ID.match(incoming) else secrets.token_hex(8)
+    rid = incoming if incoming and _INCOMING_ID.match(incoming) else new_request_id()
     token = request_id.set(rid)
     started = time.perf_counter()
     status = 500
@@ -46,6 +61,7 @@ async def request_id_middleware(request: web.Request, handler: Handler) -> web.S
         status = exc.status
         raise
     finally:
+        seconds = time.perf_counter() - started
         route = request.match_info.route.resource
         trusted = trusted_networks(request.app[SETTINGS].server.trusted_proxies)
         access_log.write(
@@ -53,10 +69,11 @@ async def request_id_middleware(request: web.Request, handler: Handler) -> web.S
                 "method": request.method,
                 "route": route.canonical if route is not None else "-",
                 "status": status,
-                "ms": round((time.perf_counter() - started) * 1000, 2),
+                "ms": round(seconds * 1000, 2),
                 "client": client_digest(client_ip(request, trusted)),
             }
         )
+        count_request(request, status, seconds)
         request_id.reset(token)
 
 
