@@ -222,6 +222,10 @@ def char_run(pattern: re.Pattern[str], text: str, max_run: int) -> re.Match[str]
 
 
 def repeated_word(text: str, max_repeats: int) -> str | None:
+    # A printable text is split by ASCII spaces alone: fewer spaces than max_repeats leave
+    # too few words to repeat, and counting them is cheaper than splitting Hangul text.
+    if text.count(" ") < max_repeats and text.isprintable():
+        return None
     words = text.split()
     # A word said more than max_repeats times leaves at least max_repeats repeats.
     if len(words) <= max_repeats or len(words) - len(set(words)) < max_repeats:

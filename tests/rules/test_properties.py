@@ -218,3 +218,24 @@ def test_one_joined_pass_finds_what_each_reading_finds_alone(text: str) -> None:
                 if any(x.reading is r.src and x.term == h.term for x in MATCHER.find([r.src])):
                     continue
             assert (h.term.entry, r.name, h.start, h.end) in joined
+
+
+def test_plain_characters_need_no_work_on_their_own() -> None:
+    """Every character the quick scan in base() lets through is one the exact scan would
+    let through too, so only the jamo pairs both look for remain."""
+    import importlib
+
+    n = importlib.import_module("service.rules.normalize")
+    plain = [*"\t\n\r", *map(chr, range(0x20, 0x7F)), *map(chr, range(0xAC00, 0xD7A4))]
+    plain += [chr(c) for c in range(0x3131, 0x3164)]
+    assert all(n._MAY_NEED_WORK.match(c) is None for c in plain)
+    assert [c for c in plain if n._NEEDS_WORK.match(c) is not None] == []
+
+
+@given(st.text(alphabet="aI1l|! \tㅅㅣㅂㅏㄹ가힣ㄱㅎ?\u3164\u200b人Ａ", max_size=16))
+def test_quick_scan_never_skips_work_the_exact_scan_finds(text: str) -> None:
+    import importlib
+
+    n = importlib.import_module("service.rules.normalize")
+    if n._MAY_NEED_WORK.search(text) is None:
+        assert n._NEEDS_WORK.search(text) is None
