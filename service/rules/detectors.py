@@ -146,7 +146,8 @@ def find_links(b: Reading) -> list[Link]:
             or "www" in t
             or "dot" in t
             or "닷" in t
-            or "점" in t
+            or "점컴" in t
+            or "점넷" in t
             or ("." in t and _DOT_LETTER.search(t) is not None)
         )
         or _LINK_HINT.search(t) is None

@@ -198,6 +198,14 @@ class TermMatcher:
         self._ac = ac.AhoCorasick(list(keys), implementation=impl) if keys else None
         words = sorted({k for w in innocent if (k := normalize(w).strip())})
         self._innocent = ac.AhoCorasick(words, implementation=impl) if words else None
+        # An innocent word can hold a match only if it has every letter of the term (the
+        # match's text in any reading keeps the term's letters): most terms have none, and
+        # their matches skip the innocent-word pass.
+        letters = [frozenset(w) for w in words]
+        anywhere = frozenset("".join(words))
+        self._may_be_innocent = [  # keys are numbered in insertion order
+            (ks := frozenset(k)) <= anywhere and any(ks <= w for w in letters) for k in keys
+        ]
 
     def find(self, readings: list[Reading]) -> list[TermHit]:
         ac = self._ac
@@ -256,16 +264,24 @@ class TermMatcher:
         out: list[TermHit],
     ) -> None:
         done = -1
+        cache = innocent if self._may_be_innocent[pid] else None
         for term in self._payload[pid]:  # strictest first within each rule
             if term.rule == done or (term.has_double and r.name == "collapsed"):
                 continue
-            if self._accept(term, r, i, j, innocent):
+            if self._accept(term, r, i, j, cache):
                 out.append(TermHit(term, r, i, j))
                 done = term.rule
 
     def _accept(
-        self, term: Term, r: Reading, i: int, j: int, innocent: dict[str, list[tuple[int, int]]]
+        self,
+        term: Term,
+        r: Reading,
+        i: int,
+        j: int,
+        innocent: dict[str, list[tuple[int, int]]] | None,
     ) -> bool:
+        """Does this match of ``term`` count? ``innocent`` caches the innocent-word spans
+        of each text; None when no innocent word can hold the term."""
         # Judge boundaries, exceptions and innocent words on the text as spaced by the writer.
         if r.src is not None:
             a, b = r.local_span(i, j)
@@ -286,7 +302,7 @@ class TermMatcher:
             return False
         if term.innocent is not None and term.innocent.cover(ctx, a, b):
             return False
-        return not (
+        return innocent is None or not (
             self._inside_innocent(r.text, i, j, innocent)
             or self._inside_innocent(ctx, a, b, innocent)
         )

@@ -239,3 +239,42 @@ def test_quick_scan_never_skips_work_the_exact_scan_finds(text: str) -> None:
     n = importlib.import_module("service.rules.normalize")
     if n._MAY_NEED_WORK.search(text) is None:
         assert n._NEEDS_WORK.search(text) is None
+
+
+INNOCENT_MATCHER = TermMatcher(
+    [[Entry(t, 3, "", ()) for t in ("시발", "보지", "ass", "점", "발매", "fuck")]],
+    innocent=["시발점", "동시발매", "보지 마", "class", "pass"],
+)
+
+
+@given(st.text(alphabet="시발점동매보지 마cl aspfuk.", max_size=24))
+def test_innocent_prefilter_drops_nothing(text: str) -> None:
+    """Skipping the innocent-word pass for terms whose letters no innocent word has gives
+    the same matches as running it for every term."""
+    rds = readings(text)
+    fast = [(h.term.entry, h.reading.name, h.start, h.end) for h in INNOCENT_MATCHER.find(rds)]
+    saved = INNOCENT_MATCHER._may_be_innocent
+    INNOCENT_MATCHER._may_be_innocent = [True] * len(saved)
+    try:
+        slow = [(h.term.entry, h.reading.name, h.start, h.end) for h in INNOCENT_MATCHER.find(rds)]
+    finally:
+        INNOCENT_MATCHER._may_be_innocent = saved
+    assert fast == slow
+
+
+def test_innocent_prefilter_marks_only_terms_an_innocent_word_could_hold() -> None:
+    flags = dict(
+        zip(
+            ["시발", "보지", "ass", "점", "발매", "fuck"],
+            INNOCENT_MATCHER._may_be_innocent,
+            strict=True,
+        )
+    )
+    assert flags == {
+        "시발": True,
+        "보지": True,
+        "ass": True,
+        "점": True,
+        "발매": True,
+        "fuck": False,
+    }
