@@ -38,6 +38,8 @@ KO_DROP = {
     "성행위", "성경험", "성충동", "첫경험", "처녀막", "노출증", "근친상간", "피임기구", "피임용품",
     "살인현장", "청부", "청부살인", "청부폭력", "대포통장", "대포폰", "민증위조", "헤로인",
     "히로뽕", "흥분제", "일진회",
+    # Third review: 사까 (cut from 사까시, which stays) is every noun in 사 before 까지: 회사까지
+    "사까",
 }  # fmt: skip
 
 # One-syllable entries that are unambiguous on their own.

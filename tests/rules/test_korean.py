@@ -103,6 +103,8 @@ def ko_action(rs: RuleSet, body: str) -> str:
         ("완전 양아치 짓", "hold"),
         ("개백수 주제에", "hold"),
         ("싸이코 같네", "hold"),
+        ("사까시 해줘", "hold"),  # the slang word 사까 was cut from still holds
+        ("저놈 잡아라", "hold"),
         # evasions of the new stems
         ("느.금.마", "reject"),
         ("좆 같 네", "reject"),
@@ -174,6 +176,11 @@ def test_korean_insults_and_slurs(rs: RuleSet, body: str, action: str) -> None:
         "야생 짐승들의 서식지",
         "사이코패스 범죄",
         "사이코 드라마",
+        # 까지 after a noun in 사 (사까 is cut from a listed slang word), and 이놈의 + a thing
+        "회사까지 걸어갔다",
+        "기사까지 썼네",
+        "이놈의 인기는 언제 식나",
+        "저놈의 날씨",
         # news and everyday words the public lists hold (second review of the lists)
         "은행에 대출 상담",
         "카드 결제",
