@@ -58,6 +58,7 @@ KO_EXCEPTIONS = {
     # 씹다 (to chew; slang: to ignore a message) before its verb endings: 껌 안 씹습니다
     "씹": "*어|*었|*는|*고|*을|*으|*습|*힌|*히|*혀|*던|*지|*기|*다|*자|*거",
     "걸레": "물*|대*|손*|행주*|*질",  # a rag: 물걸레, 걸레질
+    "저놈": "*의",  # 저놈의 날씨: annoyance at a thing, not a person
 }  # fmt: skip
 KO_READD = {"보지": 2, "자지": 2, "새끼": 2}
 # Entries whose bare word has an everyday meaning: they hold for a moderator instead of
