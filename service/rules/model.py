@@ -30,7 +30,7 @@ class Hit(NamedTuple):
 
     Immutable like the engine's other results, but a named tuple rather than a frozen
     dataclass: a comment with hits makes one per hit, and a frozen dataclass's ``__init__``
-    (one ``object.__setattr__`` per field) cost three times as much, about 7 % of the
+    (one ``object.__setattr__`` per field) cost three times as much, about 6 % of the
     engine's time over the speed bench's comments.
     """
 
