@@ -38,6 +38,8 @@ KO_DROP = {
     "성행위", "성경험", "성충동", "첫경험", "처녀막", "노출증", "근친상간", "피임기구", "피임용품",
     "살인현장", "청부", "청부살인", "청부폭력", "대포통장", "대포폰", "민증위조", "헤로인",
     "히로뽕", "흥분제", "일진회",
+    # Third review: 사까 (cut from 사까시, which stays) is every noun in 사 before 까지: 회사까지
+    "사까",
 }  # fmt: skip
 
 # One-syllable entries that are unambiguous on their own.
@@ -53,13 +55,22 @@ KO_EXCEPTIONS = {
     "세끼": "삼시*|하루*|한*|두*|*_식사|*_밥|*를|*_먹|*_굶|*_챙",  # three meals
     "염병": "전*|*원",  # 전염병, an epidemic
     "따먹기": "땅*",  # 땅따먹기, a children's game
+    # 씹다 (to chew; slang: to ignore a message) before its verb endings: 껌 안 씹습니다
+    "씹": "*어|*었|*는|*고|*을|*으|*습|*힌|*히|*혀|*던|*지|*기|*다|*자|*거",
+    "걸레": "물*|대*|손*|행주*|*질",  # a rag: 물걸레, 걸레질
+    "저놈": "*의",  # 저놈의 날씨: annoyance at a thing, not a person
 }  # fmt: skip
 KO_READD = {"보지": 2, "자지": 2, "새끼": 2}
+# Entries whose bare word has an everyday meaning: they hold for a moderator instead of
+# rejecting, while their compounds (개걸레, 걸레같은년) keep the severity of their stem.
+KO_SEVERITY = {"걸레": 2}
 
-# Strong core morphemes: entries containing one of these reject outright.
+# Strong core morphemes: entries containing one of these reject outright. The intensifiers
+# 존나, 졸라 and ㅈㄴ ("fucking") are not among them: they are vulgar, but they insult nobody
+# on their own (존나 맛있다), so they hold for a moderator to judge what they intensify.
 KO_STRONG = re.compile(
-    r"씨발|시발|씨빨|씨바|시바|씹|좆|좇|병신|븅신|빙신|지랄|존나|졸라|개새|개색|개년|개놈|"
-    r"썅|니미|느금|니애미|애미|창녀|걸레|엠창|후장|ㅅㅂ|ㅆㅂ|ㅄ|ㅂㅅ|ㅈㄹ|ㅈㄴ|ㄴㄱㅁ|미친년|미친놈"
+    r"씨발|시발|씨빨|씨바|시바|씹|좆|좇|병신|븅신|빙신|지랄|개새|개색|개년|개놈|"
+    r"썅|니미|느금|니애미|애미|창녀|걸레|엠창|후장|ㅅㅂ|ㅆㅂ|ㅄ|ㅂㅅ|ㅈㄹ|ㄴㄱㅁ|미친년|미친놈"
 )
 
 # English: ldnoobw entries that are not in dsojevic's list are mostly sexual vocabulary, much
@@ -90,7 +101,7 @@ def build_ko(src: Path) -> list[str]:
         if len(key) < 2 and key not in KO_SHORT_KEEP:
             continue
         seen.add(key)
-        severity = KO_READD.get(key) or (3 if KO_STRONG.search(key) else 2)
+        severity = KO_READD.get(key) or KO_SEVERITY.get(key) or (3 if KO_STRONG.search(key) else 2)
         opts = f"except={KO_EXCEPTIONS[key]}" if key in KO_EXCEPTIONS else ""
         lines.append(f"{term}\t{severity}\t{opts}".rstrip())
     for key, severity in KO_READD.items():

@@ -146,7 +146,8 @@ def find_links(b: Reading) -> list[Link]:
             or "www" in t
             or "dot" in t
             or "닷" in t
-            or "점" in t
+            or "점컴" in t
+            or "점넷" in t
             or ("." in t and _DOT_LETTER.search(t) is not None)
         )
         or _LINK_HINT.search(t) is None
@@ -222,6 +223,10 @@ def char_run(pattern: re.Pattern[str], text: str, max_run: int) -> re.Match[str]
 
 
 def repeated_word(text: str, max_repeats: int) -> str | None:
+    # A printable text is split by ASCII spaces alone: fewer spaces than max_repeats leave
+    # too few words to repeat, and counting them is cheaper than splitting Hangul text.
+    if text.count(" ") < max_repeats and text.isprintable():
+        return None
     words = text.split()
     # A word said more than max_repeats times leaves at least max_repeats repeats.
     if len(words) <= max_repeats or len(words) - len(set(words)) < max_repeats:

@@ -97,6 +97,8 @@ class Reading:
 
     def span(self, i: int, j: int) -> tuple[int, int]:
         """Span of ``text[i:j]`` in the original text."""
+        if self._starts is None and self._lazy is None and self.src is None:
+            return i, j  # one to one (most base readings): no map to consult
         a, b = self.local_span(i, j)
         return self.src.span(a, b) if self.src is not None else (a, b)
 
@@ -197,10 +199,15 @@ _FIXUP = re.compile(f"{_NEEDS_REMAP.pattern}|[{_I}][{_V}{re.escape(tables.ASCII_
 # Everything base() would do anything about beyond str.lower, on the text as written (so both
 # cases of a character to remap or of an ASCII ㅣ look-alike): one scan for the usual text.
 _REMAP_SOURCES = _char_class([c for c in range(0x10000) if chr(c).lower() in _REMAP_CHARS])
-_NEEDS_WORK = re.compile(
-    f"{_UNSAFE.pattern}|[{_REMAP_SOURCES}]"
-    f"|[{_I}][{_V}{re.escape(tables.ASCII_I_LOOKALIKES + tables.ASCII_I_LOOKALIKES.upper())}]"
+_JAMO_PAIR = (
+    f"[{_I}][{_V}{re.escape(tables.ASCII_I_LOOKALIKES + tables.ASCII_I_LOOKALIKES.upper())}]"
 )
+_NEEDS_WORK = re.compile(f"{_UNSAFE.pattern}|[{_REMAP_SOURCES}]|{_JAMO_PAIR}")
+# The same question for text made of printable ASCII, Hangul syllables and compatibility
+# jamo (nearly every comment), none of which needs more than str.lower on its own: a small
+# class scans several times faster than _UNSAFE's thousands of ranges.
+_PLAIN = "\t\n\r -~\uac00-\ud7a3\u3131-\u3163"
+_MAY_NEED_WORK = re.compile(f"[^{_PLAIN}]|{_JAMO_PAIR}")
 
 
 def substitute(
@@ -268,7 +275,7 @@ def _compose(m: re.Match[str]) -> str:
 
 def base(text: str) -> Reading:
     """The skeleton reading of ``text`` (see the module docstring)."""
-    if _NEEDS_WORK.search(text) is None:
+    if _MAY_NEED_WORK.search(text) is None or _NEEDS_WORK.search(text) is None:
         return Reading("base", text.lower())
     reading = Reading("base", text.lower()) if _UNSAFE.search(text) is None else _slow_base(text)
     if _FIXUP.search(reading.text) is not None:
@@ -324,7 +331,6 @@ _RUN3 = re.compile(r"([a-z])\1\1+")
 
 _KB_C = "rRsSeEfFaAqQtTdDwWcCzZxXvVgG"
 _KB_V = "yYuUiIoOpPhHjJkKlLbBnNmM"
-_HAS_LATIN_PAIR = re.compile(r"[A-Za-z]{2}")
 _KB_CANDIDATE = re.compile(rf"(?<![A-Za-z])[{_KB_C}][{_KB_V}][A-Za-z]*")
 _KB_WORD = re.compile(rf"(?:[{_KB_C}][{_KB_V}]{{1,2}}(?:[{_KB_C}]{{1,2}}(?![{_KB_V}]))?)+")
 
@@ -363,7 +369,7 @@ def readings(text: str, base_reading: Reading | None = None) -> list[Reading]:
         out.append(_collapsed(cur, _RUN2, 1, "collapsed"))
         if _RUN3.search(cur.text) is not None:
             out.append(_collapsed(cur, _RUN3, 2, "collapsed2"))
-    if _HAS_LATIN_PAIR.search(text) is not None:
+    if _KB_CANDIDATE.search(text) is not None:  # what keyboard_reading looks for
         kb = keyboard_reading(text)
         if kb is not None:
             out.append(kb)
@@ -385,7 +391,10 @@ def _collapsed(src: Reading, pattern: re.Pattern[str], keep: int, name: str) -> 
 def squeeze(src: Reading) -> Reading | None:
     """``src`` without spaces, punctuation and digits; None when there is nothing to remove
     between two letters."""
-    text = "".join(src.text.split())
+    text = src.text
+    # A printable text has no white space but the ASCII space, which one replace removes
+    # (split and join cost several times more on Hangul text).
+    text = text.replace(" ", "") if text.isprintable() else "".join(text.split())
     if not text.isalpha():  # letters only (the usual case) cannot hold a separator
         text = "".join(_NOT_SEP_RUN.findall(text))  # half the cost of re.sub here
     if text == src.text or len(text) < 2:

@@ -19,7 +19,7 @@ one of them is dropped (시발점, scunthorpe).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
@@ -52,6 +52,41 @@ class Entry:
     flags: frozenset[str] = frozenset()  # "suffix", "end", "initials"
 
 
+class Exceptions:
+    """A term's innocent contexts (``*점``, ``땅*``, ``a*b``), grouped so that a match asks
+    one set lookup per length instead of comparing every pattern: 시발 alone has thirty."""
+
+    __slots__ = ("after", "before", "both")
+
+    def __init__(self, pairs: tuple[tuple[str, str], ...]) -> None:
+        after: dict[int, set[str]] = {}
+        before: dict[int, set[str]] = {}
+        both: list[tuple[str, str]] = []
+        for bf, af in pairs:
+            if bf and not af:
+                before.setdefault(len(bf), set()).add(bf)
+            elif af and not bf:
+                after.setdefault(len(af), set()).add(af)
+            else:
+                both.append((bf, af))
+        self.after = tuple((n, frozenset(w)) for n, w in sorted(after.items()))
+        self.before = tuple((n, frozenset(w)) for n, w in sorted(before.items()))
+        self.both = tuple(both)
+
+    def cover(self, ctx: str, a: int, b: int) -> bool:
+        """Is ``ctx[a:b]`` inside one of the innocent contexts?"""
+        for n, words in self.after:
+            if ctx[b : b + n] in words:
+                return True
+        for n, words in self.before:
+            if a >= n and ctx[a - n : a] in words:
+                return True
+        return any(
+            a >= len(bf) and ctx.startswith(bf, a - len(bf)) and ctx.startswith(af, b)
+            for bf, af in self.both
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Term:
     rule: int
@@ -63,6 +98,8 @@ class Term:
     suffix: bool = False  # must follow a Hangul syllable of the same word
     end: bool = False  # must finish its word (particles allowed)
     start: bool = False  # must begin its word
+    # ``exceptions`` grouped for lookups (None when there are none); derived, so not compared
+    innocent: Exceptions | None = field(default=None, compare=False)
 
 
 class TermHit(NamedTuple):
@@ -138,6 +175,7 @@ class TermMatcher:
                     "suffix" in e.flags,
                     "end" in e.flags,
                     "start" in e.flags,
+                    Exceptions(excs) if excs else None,
                 )
                 variants = [key, *initial_variants(key)] if "initials" in e.flags else [key]
                 if " " in key and not latin:  # Korean spacing is often left out: 뇌가없는
@@ -160,49 +198,59 @@ class TermMatcher:
         self._ac = ac.AhoCorasick(list(keys), implementation=impl) if keys else None
         words = sorted({k for w in innocent if (k := normalize(w).strip())})
         self._innocent = ac.AhoCorasick(words, implementation=impl) if words else None
+        # An innocent word can hold a match only if it has every letter of the term (the
+        # match's text in any reading keeps the term's letters): most terms have none, and
+        # their matches skip the innocent-word pass.
+        letters = [frozenset(w) for w in words]
+        anywhere = frozenset("".join(words))
+        self._may_be_innocent = [  # keys are numbered in insertion order
+            (ks := frozenset(k)) <= anywhere and any(ks <= w for w in letters) for k in keys
+        ]
 
     def find(self, readings: list[Reading]) -> list[TermHit]:
-        if self._ac is None:
-            return []
-        # One automaton pass over every reading, joined by a character no term contains:
-        # the call, not the scan, is most of the cost on comments this short.
-        if len(readings) == 1:
-            joined = readings[0].text
-            offsets = [0]
-        else:
-            offsets = []
-            pos = 0
-            for r in readings:
-                offsets.append(pos)
-                pos += len(r.text) + 1
-            joined = "\n".join(r.text for r in readings)
-        found = self._ac.find_matches_as_indexes(joined, overlapping=True)
-        if not found:
+        ac = self._ac
+        if ac is None:
             return []
         out: list[TermHit] = []
         innocent: dict[str, list[tuple[int, int]]] = {}
+        first = readings[0]
         if len(readings) == 1:
-            for pid, i, j in found:
-                self._collect(pid, readings[0], i, j, innocent, out)
+            for pid, i, j in ac.find_matches_as_indexes(first.text, overlapping=True):
+                self._collect(pid, first, i, j, innocent, out)
             return out
-        per_reading: list[list[tuple[int, int, int]]] = [[] for _ in readings]
-        k = 0
-        last = len(offsets) - 1
+        # One automaton pass over every reading, joined by a character no term contains:
+        # the call, not the scan, is most of the cost on comments this short.
+        found = ac.find_matches_as_indexes("\n".join([r.text for r in readings]), overlapping=True)
+        if not found:
+            return out
+        # Matches come in text order, so each reading's are a run: cut where they pass the
+        # end of the reading they are in.
+        per_reading: list[list[tuple[int, int, int]]] = []
+        cur: list[tuple[int, int, int]] = []
+        start = 0
+        end = len(first.text)
         for pid, i, j in found:
-            while k < last and i >= offsets[k + 1]:
-                k += 1
-            per_reading[k].append((pid, i - offsets[k], j - offsets[k]))
-        for k, r in enumerate(readings):
-            matches = per_reading[k]
+            while i > end:
+                per_reading.append(cur)
+                cur = []
+                start = end + 1
+                end = start + len(readings[len(per_reading)].text)
+            cur.append((pid, i - start, j - start))
+        per_reading.append(cur)
+        for k, matches in enumerate(per_reading):
             if not matches:
                 continue
-            skip: set[int] = set()
+            r = readings[k]
+            skip: set[int] | None = None
             if r.name == "squeezed":
-                src = next((n for n, x in enumerate(readings) if x is r.src), None)
-                if src is not None:
-                    skip = _same_as_source(matches, per_reading[src])
+                for n in range(k):
+                    if readings[n] is r.src:
+                        skip = _same_as_source(matches, per_reading[n])
+                        break
+                if skip is not None and len(skip) == len(matches):
+                    continue
             for pid, i, j in matches:
-                if pid not in skip:
+                if skip is None or pid not in skip:
                     self._collect(pid, r, i, j, innocent, out)
         return out
 
@@ -216,16 +264,24 @@ class TermMatcher:
         out: list[TermHit],
     ) -> None:
         done = -1
+        cache = innocent if self._may_be_innocent[pid] else None
         for term in self._payload[pid]:  # strictest first within each rule
             if term.rule == done or (term.has_double and r.name == "collapsed"):
                 continue
-            if self._accept(term, r, i, j, innocent):
+            if self._accept(term, r, i, j, cache):
                 out.append(TermHit(term, r, i, j))
                 done = term.rule
 
     def _accept(
-        self, term: Term, r: Reading, i: int, j: int, innocent: dict[str, list[tuple[int, int]]]
+        self,
+        term: Term,
+        r: Reading,
+        i: int,
+        j: int,
+        innocent: dict[str, list[tuple[int, int]]] | None,
     ) -> bool:
+        """Does this match of ``term`` count? ``innocent`` caches the innocent-word spans
+        of each text; None when no innocent word can hold the term."""
         # Judge boundaries, exceptions and innocent words on the text as spaced by the writer.
         if r.src is not None:
             a, b = r.local_span(i, j)
@@ -244,11 +300,9 @@ class TermMatcher:
             return False
         if term.end and not ends_word(ctx, b):
             return False
-        for before, after in term.exceptions:
-            if ctx.startswith(before, a - len(before)) and ctx.startswith(after, b):
-                if a - len(before) >= 0:
-                    return False
-        return not (
+        if term.innocent is not None and term.innocent.cover(ctx, a, b):
+            return False
+        return innocent is None or not (
             self._inside_innocent(r.text, i, j, innocent)
             or self._inside_innocent(ctx, a, b, innocent)
         )
@@ -276,6 +330,9 @@ def _same_as_source(
     """
     if not source:
         return set()
+    pids = [pid for pid, _, _ in matches]
+    if pids == [pid for pid, _, _ in source]:  # the usual case: nothing new across a gap
+        return set(pids)
     counts: dict[int, int] = {}
     for pid, _, _ in matches:
         counts[pid] = counts.get(pid, 0) + 1

@@ -37,7 +37,7 @@ def ko_action(rs: RuleSet, body: str) -> str:
         ("병시나 워크넷은", "reject"),
         ("ㅅ발 진짜", "reject"),
         ("씨ㅂ 뭐냐", "reject"),
-        ("존ㄴ 웃기네", "reject"),
+        ("존ㄴ 웃기네", "hold"),  # 존나 only intensifies: a moderator judges what
         ("개새 끼", "reject"),  # a word broken once by a space
         ("개 새끼들", "reject"),
         ("난 느금마가", "reject"),
@@ -90,6 +90,22 @@ def ko_action(rs: RuleSet, body: str) -> str:
         ("사악한년", "hold"),
         ("페미년들", "hold"),
         ("공부 못하는 년은", "hold"),
+        # contempt: "the likes of you", people called animals, vermin or beggars
+        ("니까짓게 뭘 안다고", "hold"),
+        ("너따위가 감히", "hold"),
+        ("느그 나라로 가라", "hold"),
+        ("하는 짓이 짐승같다", "hold"),
+        ("저 짐승들 좀 봐라", "hold"),
+        ("벌레같은 인간", "hold"),
+        ("저런 벌레는 상대 안 한다", "hold"),
+        ("거지같은 정책", "hold"),
+        ("찌질하게 굴지마", "hold"),
+        ("징징대지 마라", "hold"),
+        ("완전 양아치 짓", "hold"),
+        ("개백수 주제에", "hold"),
+        ("싸이코 같네", "hold"),
+        ("사까시 해줘", "hold"),  # the slang word 사까 was cut from still holds
+        ("저놈 잡아라", "hold"),
         # evasions of the new stems
         ("느.금.마", "reject"),
         ("좆 같 네", "reject"),
@@ -147,6 +163,30 @@ def test_korean_insults_and_slurs(rs: RuleSet, body: str, action: str) -> None:
         "새기는 마음",
         "어머니들 모임",  # 니들 inside a word
         "쌀 한 가마니 들기",
+        # 씹다 (to chew, to ignore a message), rags, rubbish bins, wild animals, psychopaths
+        "껌 안 씹습니다",
+        "음식을 꼭꼭 씹는 습관",
+        "문자를 씹었다",
+        "씹을수록 단맛이 난다",
+        "물걸레 청소기",
+        "걸레질을 했다",
+        "쓰레기통에 버렸다",
+        "음식물 쓰레기 수거",
+        "분리수거용 쓰레기봉투",
+        "산짐승들이 내려왔다",
+        "야생 짐승들의 서식지",
+        "사이코패스 범죄",
+        "사이코 드라마",
+        "바퀴벌레 퇴치법",
+        "공부벌레 친구",
+        "애벌레가 나비가 됐다",
+        "벌레 먹은 사과",
+        "벌레에 물렸다",
+        # 까지 after a noun in 사 (사까 is cut from a listed slang word), and 이놈의 + a thing
+        "회사까지 걸어갔다",
+        "기사까지 썼네",
+        "이놈의 인기는 언제 식나",
+        "저놈의 날씨",
         # news and everyday words the public lists hold (second review of the lists)
         "은행에 대출 상담",
         "카드 결제",
@@ -167,6 +207,15 @@ def test_strong_words_reject_and_ambiguous_ones_hold(rs: RuleSet) -> None:
     assert rs.evaluate("병신아").action == "reject"
     assert rs.evaluate("미친 거 아냐").action == "hold"
     assert rs.evaluate("극혐").action == "hold"
+    # intensifiers hold; the chewing verb is innocent, the noun and its compounds are not
+    assert rs.evaluate("존나 맛있다").action == "hold"
+    assert rs.evaluate("졸라 웃기네").action == "hold"
+    assert rs.evaluate("무려 표절ㅋㅋㅋ씹ㅋㅋㅋ").action == "reject"
+    assert rs.evaluate("씹새끼").action == "reject"
+    assert rs.evaluate("씹할 진짜").action == "reject"
+    # a rag holds (걸레로 닦다); the slur's compounds still reject
+    assert rs.evaluate("걸레로 닦았다").action == "hold"
+    assert rs.evaluate("걸레같은년").action == "reject"
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from service.rules import RuleSet, detectors, load_ruleset, normalize
-from service.rules.normalize import base, substitute
+from service.rules.normalize import base, readings, substitute
+from service.rules.wordlists import Entry, Exceptions, TermMatcher
 
 RULES = Path(__file__).resolve().parents[2] / "config" / "rules.toml"
 RS: RuleSet = load_ruleset(RULES)
@@ -173,3 +174,107 @@ def _exact_base(text: str) -> str:
 @given(st.text(alphabet="aLlI1|!ÀÉ²ß ㅅㅣ발ㅂㅏㄹ가Ａ\u200bк", max_size=20))
 def test_fast_base_agrees_with_the_exact_path(text: str) -> None:
     assert base(text).text == _exact_base(text)
+
+
+def _naive_exception(pairs: tuple[tuple[str, str], ...], ctx: str, a: int, b: int) -> bool:
+    return any(
+        a - len(bf) >= 0 and ctx.startswith(bf, a - len(bf)) and ctx.startswith(af, b)
+        for bf, af in pairs
+    )
+
+
+AFFIX = st.text(alphabet="점역동 _a", max_size=3)
+
+
+@given(
+    st.lists(st.tuples(AFFIX, AFFIX), max_size=6),
+    st.text(alphabet="점역동 _a시발", max_size=12),
+    st.integers(0, 12),
+    st.integers(0, 12),
+)
+def test_grouped_exceptions_agree_with_comparing_each_pattern(
+    pairs: list[tuple[str, str]], ctx: str, a: int, length: int
+) -> None:
+    a = min(a, len(ctx))
+    b = min(a + length, len(ctx))
+    assert Exceptions(tuple(pairs)).cover(ctx, a, b) == _naive_exception(tuple(pairs), ctx, a, b)
+
+
+MATCHER = TermMatcher(
+    [[Entry(t, 3, "", ()) for t in ("시발", "개새끼", "ab", "b", "fuck")]], innocent=[]
+)
+
+
+@given(st.text(alphabet="시발개새끼ab f.u1c k\n\u200b", max_size=30))
+def test_one_joined_pass_finds_what_each_reading_finds_alone(text: str) -> None:
+    """Cutting one automaton pass over all readings into per-reading matches loses nothing:
+    every term accepted in a reading scanned alone is found in the same place."""
+    rds = readings(text)
+    joined = {(h.term.entry, h.reading.name, h.start, h.end) for h in MATCHER.find(rds)}
+    for r in rds:
+        for h in MATCHER.find([r]):
+            if r.name == "squeezed" and r.src is not None:
+                # the squeezed reading reports only what its source did not already find
+                if any(x.reading is r.src and x.term == h.term for x in MATCHER.find([r.src])):
+                    continue
+            assert (h.term.entry, r.name, h.start, h.end) in joined
+
+
+def test_plain_characters_need_no_work_on_their_own() -> None:
+    """Every character the quick scan in base() lets through is one the exact scan would
+    let through too, so only the jamo pairs both look for remain."""
+    import importlib
+
+    n = importlib.import_module("service.rules.normalize")
+    plain = [*"\t\n\r", *map(chr, range(0x20, 0x7F)), *map(chr, range(0xAC00, 0xD7A4))]
+    plain += [chr(c) for c in range(0x3131, 0x3164)]
+    assert all(n._MAY_NEED_WORK.match(c) is None for c in plain)
+    assert [c for c in plain if n._NEEDS_WORK.match(c) is not None] == []
+
+
+@given(st.text(alphabet="aI1l|! \tㅅㅣㅂㅏㄹ가힣ㄱㅎ?\u3164\u200b人Ａ", max_size=16))
+def test_quick_scan_never_skips_work_the_exact_scan_finds(text: str) -> None:
+    import importlib
+
+    n = importlib.import_module("service.rules.normalize")
+    if n._MAY_NEED_WORK.search(text) is None:
+        assert n._NEEDS_WORK.search(text) is None
+
+
+INNOCENT_MATCHER = TermMatcher(
+    [[Entry(t, 3, "", ()) for t in ("시발", "보지", "ass", "점", "발매", "fuck")]],
+    innocent=["시발점", "동시발매", "보지 마", "class", "pass"],
+)
+
+
+@given(st.text(alphabet="시발점동매보지 마cl aspfuk.", max_size=24))
+def test_innocent_prefilter_drops_nothing(text: str) -> None:
+    """Skipping the innocent-word pass for terms whose letters no innocent word has gives
+    the same matches as running it for every term."""
+    rds = readings(text)
+    fast = [(h.term.entry, h.reading.name, h.start, h.end) for h in INNOCENT_MATCHER.find(rds)]
+    saved = INNOCENT_MATCHER._may_be_innocent
+    INNOCENT_MATCHER._may_be_innocent = [True] * len(saved)
+    try:
+        slow = [(h.term.entry, h.reading.name, h.start, h.end) for h in INNOCENT_MATCHER.find(rds)]
+    finally:
+        INNOCENT_MATCHER._may_be_innocent = saved
+    assert fast == slow
+
+
+def test_innocent_prefilter_marks_only_terms_an_innocent_word_could_hold() -> None:
+    flags = dict(
+        zip(
+            ["시발", "보지", "ass", "점", "발매", "fuck"],
+            INNOCENT_MATCHER._may_be_innocent,
+            strict=True,
+        )
+    )
+    assert flags == {
+        "시발": True,
+        "보지": True,
+        "ass": True,
+        "점": True,
+        "발매": True,
+        "fuck": False,
+    }
