@@ -23,6 +23,7 @@ from hiredis import pack_command
 from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 MAX_BATCH = 256
 
@@ -111,11 +112,7 @@ class Coalescer:
             results: list[Any] = []
             try:
                 await connection.send_packed_command(packed, check_health=False)
-                for _ in commands:
-                    try:
-                        results.append(await connection.read_response())
-                    except ResponseError as exc:
-                        results.append(exc)
+                await _read_replies(connection, len(commands), results)
                 return results
             except RedisConnectionError:
                 # The other idle connections are likely as dead as this one: drop them all so
@@ -145,6 +142,32 @@ class Coalescer:
     async def close(self) -> None:
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+async def _read_replies(connection: Any, count: int, results: list[Any]) -> None:
+    """Read `count` replies into `results`, error replies as exception objects.
+
+    One timeout (the connection's socket timeout) covers the whole batch. The replies come from
+    the connection's protocol parser: redis-py's `Connection.read_response` wraps every single
+    reply in a timeout and its error handling, which costs more than parsing the reply. Where
+    the parser is not there (another redis-py), that method is used, reply by reply."""
+    parser = getattr(connection, "_parser", None)
+    direct = getattr(parser, "read_response", None)
+    if direct is None:
+        for _ in range(count):
+            try:
+                results.append(await connection.read_response())
+            except ResponseError as exc:
+                results.append(exc)
+        return
+    try:
+        async with asyncio.timeout(connection.socket_timeout):
+            for _ in range(count):
+                results.append(await direct())  # error replies come back as ResponseErrors
+    except TimeoutError as exc:
+        raise RedisTimeoutError(f"Timeout reading from Redis: {len(results)} of {count}") from exc
+    except OSError as exc:
+        raise RedisConnectionError(f"Error while reading from Redis: {exc!r}") from exc
 
 
 class CoalescedScript:
