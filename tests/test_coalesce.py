@@ -91,3 +91,28 @@ def test_pack_is_the_redis_protocol():
     assert pack([("SET", "k", "한"), ("GET", b"k")]) == (
         b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$3\r\n\xed\x95\x9c\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"
     )
+
+
+async def test_script_calls_over_many_keys_share_a_round_trip_and_survive_a_script_flush(
+    coalescer, key_prefix
+):
+    """run_scripts through the coalescer (claims, leases, bulk decisions): each call's own
+    answer in order, a script Redis forgot is loaded again, and an error reply is raised."""
+    from service.store.client import run_scripts
+
+    client = coalescer.client
+    script = load_script(client, "page")  # any read-only script: a page of an empty article
+    calls = [
+        (script, [f"{key_prefix}:", f"{key_prefix}:a:{i}:pub"], ["+", 5, "a", "b"])
+        for i in range(40)
+    ]
+    for i in range(0, 40, 2):
+        await client.zadd(f"{key_prefix}:a:{i}:pub", {f"id{i}": 0})
+    await client.script_flush()
+    first = await run_scripts(client, calls, coalescer)
+    again = await run_scripts(client, calls, coalescer)
+    expected = [[1, [f"id{i}".encode(), None, None]] if i % 2 == 0 else [0] for i in range(40)]
+    assert first == again == expected
+    broken = [*calls[:3], (script, [f"{key_prefix}:", f"{key_prefix}:a:0:pub"], ["+", "x", "a"])]
+    with pytest.raises(ResponseError):
+        await run_scripts(client, broken, coalescer)

@@ -54,11 +54,12 @@ _CLAIM_ROUNDS = 3
 
 
 class ModerationScripts:
-    """The moderation scripts. Pipelined calls (claims, bulk decisions) pass `client=pipe` to
-    the plain scripts; single calls on the request path go through the coalescer, so that the
-    decisions of concurrent requests share round trips."""
+    """The moderation scripts. Calls over many shards (claims, leases, bulk decisions) go out
+    together through `run_scripts`; single calls on the request path go through the coalescer.
+    Either way, with a coalescer the calls of concurrent requests share round trips."""
 
     def __init__(self, client: Redis, coalescer: Coalescer | None = None) -> None:
+        self.coalescer = coalescer
         self.peek = load_script(client, "mod_peek")
         self.claim = load_script(client, "mod_claim")
         self.lease = load_script(client, "mod_lease")
@@ -180,6 +181,7 @@ class ModerationQueue:
                     (self.scripts.claim, *self._claim_call(moderator.id, view, shard, n, only))
                     for shard, n in per_shard.items()
                 ],
+                self.scripts.coalescer,
             )
             got = 0
             for rows in results:
@@ -225,7 +227,7 @@ class ModerationQueue:
                 for shard in range(SHARDS)
             ]
         shards = only.shards()
-        peeked = await run_scripts(self.redis, calls)
+        peeked = await run_scripts(self.redis, calls, self.scripts.coalescer)
         candidates = ((ms, shards[i]) for i, times in enumerate(peeked) for ms in times)
         plan: dict[int, int] = {}
         for _, shard in heapq.nsmallest(need, candidates):
@@ -273,6 +275,7 @@ class ModerationQueue:
                 )
                 for shard, ids in by_shard.items()
             ],
+            self.scripts.coalescer,
         )
         for rows in answers:
             for cid, result, expiry in rows:
@@ -378,6 +381,7 @@ class ModerationQueue:
                     for cid, shard in calls
                     if shard is not None
                 ],
+                self.scripts.coalescer,
             )
         )
         out = []

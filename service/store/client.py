@@ -170,21 +170,30 @@ class ScriptCall(Protocol):
 ScriptCalls = Sequence[tuple[AsyncScript, list[Any], list[Any]]]
 
 
-async def run_scripts(client: Redis, calls: ScriptCalls) -> list[Any]:
+async def run_scripts(
+    client: Redis, calls: ScriptCalls, coalescer: Coalescer | None = None
+) -> list[Any]:
     """Run many script calls in one pipeline (not a transaction: each script is atomic on its
-    own slot), answers in order; the first error is raised.
+    own slot), answers in order; the first error is raised. With a coalescer (one Redis), they
+    join its next shared round trip instead of a redis-py pipeline of their own, which packs
+    and parses in Python.
 
     redis-py loads a single Redis pipeline's scripts before sending it; a cluster pipeline does
     not, so a node that never saw a script (a new or promoted primary) answers NOSCRIPT for
     that call only. Those calls did not run: they are run again one by one, which loads the
     script where it is missing."""
-    if isinstance(client, RedisCluster):
+    results: list[Any]
+    if coalescer is not None and not isinstance(client, RedisCluster):
+        results = await coalescer.execute_many(
+            [("EVALSHA", script.sha, len(keys), *keys, *args) for script, keys, args in calls]
+        )
+    elif isinstance(client, RedisCluster):
         async with client.pipeline(transaction=False) as cpipe:
             for script, keys, args in calls:
                 # Not cpipe.evalsha, which redis-py refuses on a cluster pipeline; the raw
                 # command is routed by its keys like any other (all must share one slot).
                 cpipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
-            results: list[Any] = await cpipe.execute(raise_on_error=False)
+            results = await cpipe.execute(raise_on_error=False)
     else:
         async with client.pipeline(transaction=False) as pipe:
             for script, keys, args in calls:

@@ -64,6 +64,26 @@ class Coalescer:
             loop.call_soon(self._flush)
         return await future
 
+    async def execute_many(self, commands: list[tuple[Any, ...]]) -> list[Any]:
+        """Several commands in the next shared round trip, with no task per command: each
+        command's reply in order, error replies as exception objects. A failed round trip
+        (connection, timeout) raises."""
+        if self._direct:
+            return list(await asyncio.gather(*(self.execute(*c) for c in commands)))
+        loop = asyncio.get_running_loop()
+        futures: list[asyncio.Future[Any]] = [loop.create_future() for _ in commands]
+        self._pending.extend(zip(commands, futures, strict=True))
+        if len(self._pending) >= MAX_BATCH:
+            self._flush()
+        elif not self._flush_scheduled:
+            self._flush_scheduled = True
+            loop.call_soon(self._flush)
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException) and not isinstance(result, ResponseError):
+                raise result
+        return list(results)
+
     def _flush(self) -> None:
         self._flush_scheduled = False
         batch, self._pending = self._pending, []
