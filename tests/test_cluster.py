@@ -211,7 +211,7 @@ async def test_a_killed_primary_loses_no_acknowledged_comment(
         for cid in acknowledged.values():
             shard = shard_of_comment(cid)
             assert shard is not None
-            if await direct.hget(keys.comment(shard, cid), "id") is None:
+            if await direct.hget(keys.comment(shard, cid), "a") is None:
                 missing.append(cid)
         assert missing == [], f"{len(missing)} acknowledged comments lost"
         await direct.aclose()
