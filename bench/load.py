@@ -3,8 +3,9 @@
 Starts its own Redis on a private port, the service (`serve --workers N`), a bare aiohttp app
 with as many processes doing no work but decoding the same JSON, and optionally Isso under
 gunicorn; drives each with wrk on loopback for a fixed time per run; prints throughput, p50/p99
-latency and the ratio to the bare app; then Redis memory per stored comment. Everything it
-starts, it stops.
+latency, the ratio to the bare app and each server's CPU per request (its processes' user and
+system time over the run: steadier than throughput when wrk, Redis and the servers share the
+cores); then Redis memory per stored comment. Everything it starts, it stops.
 
     python bench/load.py                      # POST, GET and the mix, 1 and 2 workers
     python bench/load.py --isso               # also Isso (installs it into var/bench/isso)
@@ -219,6 +220,37 @@ async def memory_per_comment(redis_url: str) -> tuple[int, float, float]:
     return count, used / max(count, 1), body_bytes / max(count, 1)
 
 
+# Rules that limit how often one reader may post: with them, most bench posts would be cheap
+# 429s and 422s instead of stored comments.
+VOLUME_LIMITING_KINDS = ("rate_limit", "flood", "first_comments")
+
+
+def volume_policy(tmp: Path) -> Path:
+    """The shipped policy without the per-reader volume rules, beside links to its lists."""
+    text = (ROOT / "config" / "rules.toml").read_text(encoding="utf-8")
+    head, *blocks = text.split("\n[[rules]]\n")
+    kept = [b for b in blocks if not any(f'kind = "{k}"' in b for k in VOLUME_LIMITING_KINDS)]
+    path = tmp / "rules.toml"
+    path.write_text("\n[[rules]]\n".join([head, *kept]), encoding="utf-8")
+    (tmp / "wordlists").symlink_to(ROOT / "config" / "wordlists")
+    return path
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU of these processes and their children so far (Linux /proc)."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in pids:
+        children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+        for each in [pid, *map(int, children.stdout.split())]:
+            try:
+                fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+            except FileNotFoundError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 class Processes:
     def __init__(self, tmp: Path) -> None:
         self.tmp = tmp
@@ -264,6 +296,13 @@ def main() -> None:
     )
     parser.add_argument("--readers", type=int, default=8000, help="distinct readers posting")
     parser.add_argument("--isso", action="store_true", help="also run Isso (pip installs it)")
+    parser.add_argument(
+        "--policy",
+        choices=["volume", "shipped"],
+        default="volume",
+        help="volume (default): the shipped rules without per-reader rate, flood and "
+        "first-comment limits, so every post is screened and stored; shipped: all of them",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -275,6 +314,7 @@ def main() -> None:
     results: dict[tuple[int, str, str], dict[str, float]] = {}
     memory = None
     try:
+        rules = volume_policy(tmp) if args.policy == "volume" else None
         readers = asyncio.run(make_readers(redis.url, args.readers))
         (tmp / "tokens").write_text("\n".join(readers))
         (tmp / "moderators").write_text("\n".join(asyncio.run(make_moderators(redis.url, 8))))
@@ -287,16 +327,21 @@ def main() -> None:
             service_port, bare_port = free_port(), free_port()
             env.update(SD_REDIS_URL=redis.url, SD_SERVER_PORT=str(service_port), SD_REDIS_KEY_PREFIX=PREFIX,
                        SD_REDIS_DATA_DIR=str(tmp / "var"))  # fmt: skip
-            procs.start(
+            if rules is not None:
+                env["SD_RULES_PATH"] = str(rules)
+            service = procs.start(
                 [sys.executable, "-m", "service", "serve", "--config", "config/development.toml", "--workers", str(workers)],
                 env, f"service-{workers}",
             )  # fmt: skip
-            for _ in range(workers):
+            bare = [
                 procs.start(
                     [sys.executable, str(ROOT / "bench" / "bare_app.py"), str(bare_port)],
                     None,
                     "bare",
                 )
+                for _ in range(workers)
+            ]
+            servers = {"bare": [p.pid for p in bare], "service": [service.pid]}
             targets = [("bare", bare_port, wenv), ("service", service_port, wenv)]
             if args.isso:
                 isso_port = free_port()
@@ -307,12 +352,13 @@ def main() -> None:
                     "[moderation]\nenabled = false\n[guard]\nenabled = false\n"
                     f"[server]\nlisten = http://127.0.0.1:{isso_port}\n"
                 )
-                procs.start(
+                isso = procs.start(
                     [str(venv / "bin" / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{isso_port}",
                      "--log-level", "warning", "isso.run"],
                     {**os.environ, "ISSO_SETTINGS": str(cfg)}, f"isso-{workers}",
                 )  # fmt: skip
                 targets.append(("isso", isso_port, {"BENCH_ISSO": "1"}))
+                servers["isso"] = [isso.pid]
             wait_http(f"http://127.0.0.1:{service_port}/readyz")
             wait_http(f"http://127.0.0.1:{bare_port}/api/v1/articles/x/comments")
             if args.isso:
@@ -327,9 +373,11 @@ def main() -> None:
                 for name, port, extra in targets:
                     if name == "isso" and scenario == "mix":
                         continue  # Isso has no moderators' API
-                    results[(workers, scenario, name)] = wrk(
-                        port, scenario, args.duration, args.connections, extra
-                    )
+                    cpu_before = cpu_seconds(servers[name])
+                    result = wrk(port, scenario, args.duration, args.connections, extra)
+                    served = result["rps"] * args.duration
+                    result["cpu_us"] = (cpu_seconds(servers[name]) - cpu_before) / served * 1e6
+                    results[(workers, scenario, name)] = result
             if memory is None:
                 memory = asyncio.run(memory_per_comment(redis.url))
             procs.stop_all()
@@ -339,16 +387,16 @@ def main() -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
     print(
-        f"\n{args.connections} connections, {args.duration} s per run, loopback, {os.cpu_count()} cores shared by wrk, Redis and the servers\n"
+        f"\n{args.connections} connections, {args.duration} s per run, loopback, {os.cpu_count()} cores shared by wrk, Redis and the servers; {args.policy} policy\n"
     )
     print(
-        f"{'workers':<8}{'scenario':<9}{'target':<9}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}{'errors':>8}{'vs bare':>9}"
+        f"{'workers':<8}{'scenario':<9}{'target':<9}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}{'errors':>8}{'vs bare':>9}{'CPU us/req':>12}"
     )
     for (workers, scenario, name), r in results.items():
         bare = results[(workers, scenario, "bare")]["rps"]
         print(
             f"{workers:<8}{scenario:<9}{name:<9}{r['rps']:>9.0f}{r['p50']:>9.2f}{r['p99']:>9.2f}"
-            f"{r['bad']:>9.0f}{r['errors']:>8.0f}{r['rps'] / bare:>8.0%}"
+            f"{r['bad']:>9.0f}{r['errors']:>8.0f}{r['rps'] / bare:>8.0%}{r['cpu_us']:>12.0f}"
         )
     if memory:
         count, per_comment, body = memory
