@@ -138,3 +138,48 @@ async def test_a_torn_redis_connection_is_a_503_but_other_attribute_errors_are_5
         await check(resp, 503, "service_unavailable")
         assert resp.headers["Retry-After"]
         await check(await client.get("/bug"), 500, "internal_error")
+
+
+@pytest.mark.parametrize("cancellation", [False, True], ids=["as-served", "handler-cancelled"])
+async def test_a_client_that_hangs_up_mid_body_is_not_a_server_error(
+    aiohttp_client, settings, reader, caplog, cancellation
+):
+    """A reader whose connection drops while sending a comment (a closed tab, a train tunnel)
+    is no 500: nothing is stored, no error is logged, and the metrics count it as 499. Both
+    ways aiohttp can tell the handler: the body read fails (how `serve` runs, the default), or
+    the handler is cancelled (`handler_cancellation=True`)."""
+    import asyncio
+
+    from prometheus_client import REGISTRY
+
+    from service.app import create_app
+
+    client = await aiohttp_client(
+        create_app(settings), server_kwargs={"handler_cancellation": cancellation}
+    )
+
+    labels = {"method": "POST", "route": "/api/v1/articles/{article_id}/comments"}
+
+    def count(status: str) -> float:
+        return (
+            REGISTRY.get_sample_value("sd_http_requests_total", {**labels, "status": status}) or 0
+        )
+
+    before_499, before_500 = count("499"), count("500")
+    _, writer = await asyncio.open_connection(client.server.host, client.server.port)
+    head = (
+        f"POST {URL} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"Authorization: {reader.auth['Authorization']}\r\nContent-Length: 400\r\n\r\n"
+    )
+    writer.write(head.encode() + b'{"body": "half a comm')
+    await writer.drain()
+    await asyncio.sleep(0.1)
+    writer.close()
+    for _ in range(50):
+        if count("499") > before_499:
+            break
+        await asyncio.sleep(0.02)
+    assert count("499") == before_499 + 1 and count("500") == before_500
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    mine = await (await client.get("/api/v1/me/comments", headers=reader.auth)).json()
+    assert mine["comments"] == []

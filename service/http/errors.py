@@ -60,6 +60,9 @@ def _from_http(exc: web.HTTPException, max_bytes: int) -> ServiceError:
     return error
 
 
+CLIENT_CLOSED_REQUEST = 499  # not HTTP's; logs and metrics only, no client sees it
+
+
 def setup_errors(app: web.Application, settings: Settings) -> None:
     retry_after = settings.redis.retry_after
 
@@ -79,6 +82,15 @@ def setup_errors(app: web.Application, settings: Settings) -> None:
             )
             metrics.redis_error(type(exc).__name__)
             return error_response(ServiceUnavailable(retry_after=retry_after))
+        except ConnectionResetError:
+            transport = request.transport
+            if transport is not None and not transport.is_closing():
+                log.exception("unhandled error")
+                return error_response(InternalError())
+            # The client went away mid-request (typically while sending its body): nobody is
+            # left to answer. Logged and counted as 499, the usual "client closed request".
+            log.info("client closed the connection before the answer")
+            return web.Response(status=CLIENT_CLOSED_REQUEST, reason="Client Closed Request")
         except Exception as exc:
             if torn_connection(exc):
                 log.warning("redis connection torn down mid-command", extra={"error": repr(exc)})

@@ -3,6 +3,7 @@ what it logs and counts is every answer's final status."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 import hmac
@@ -16,6 +17,7 @@ from aiohttp.typedefs import Handler
 
 from ..appkeys import SETTINGS
 from ..logs import access_log, request_id
+from .errors import CLIENT_CLOSED_REQUEST
 from .forwarded import client_ip, trusted_networks
 from .metrics import count_request
 
@@ -59,6 +61,11 @@ async def request_id_middleware(request: web.Request, handler: Handler) -> web.S
         return response
     except web.HTTPException as exc:  # a redirect raised by a handler is not a 500
         status = exc.status
+        raise
+    except asyncio.CancelledError:
+        # The client went away and the server cancelled the handler (or it is shutting down):
+        # "client closed request", as for a body cut short (http/errors.py), not a 500.
+        status = CLIENT_CLOSED_REQUEST
         raise
     finally:
         seconds = time.perf_counter() - started
