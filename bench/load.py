@@ -80,23 +80,25 @@ SCENARIO_LUA = {
     # A moderator claims one comment; the thread's next request decides it.
     "mix": COMMON_LUA
     + """
-local decide, last_was_claim = nil, false
-local function moderator() return {["Content-Type"] = "application/json",
-  ["Authorization"] = "Bearer " .. moderators[math.random(#moderators)]} end
+local decide, last_was_claim, claimer = nil, false, nil
+local function moderator(token) return {["Content-Type"] = "application/json",
+  ["Authorization"] = "Bearer " .. token} end
 request = function()
   n = n + 1
   last_was_claim = false
   if decide then
     local id = decide
     decide = nil
-    return wrk.format("POST", "/api/v1/moderation/comments/" .. id .. "/decision", moderator(),
+    -- The moderator who claimed it decides it (another one would get a 409: not their claim).
+    return wrk.format("POST", "/api/v1/moderation/comments/" .. id .. "/decision", moderator(claimer),
       '{"action": "approve", "reason": "acceptable"}')
   end
   local r = n % 100
   if r < 80 then return get() end
   if r < 95 then return post() end
   last_was_claim = true
-  return wrk.format("POST", "/api/v1/moderation/claims", moderator(), '{"view": "pending", "count": 1}')
+  claimer = moderators[math.random(#moderators)]
+  return wrk.format("POST", "/api/v1/moderation/claims", moderator(claimer), '{"view": "pending", "count": 1}')
 end
 response = function(status, headers, body)
   if last_was_claim and status == 200 then
