@@ -116,3 +116,20 @@ async def test_script_calls_over_many_keys_share_a_round_trip_and_survive_a_scri
     broken = [*calls[:3], (script, [f"{key_prefix}:", f"{key_prefix}:a:0:pub"], ["+", "x", "a"])]
     with pytest.raises(ResponseError):
         await run_scripts(client, broken, coalescer)
+
+
+async def test_submitted_script_calls_survive_a_script_flush_in_one_batch(coalescer, key_prefix):
+    """Calls handed in as futures (intake gathers its store and counters that way) meet a
+    Redis that forgot the script: the batch loads it and runs those calls again, once each."""
+    loaded = load_script(coalescer.client, "page")
+    script = CoalescedScript(coalescer, loaded.script, loaded.sha)
+    for i in range(10):
+        await coalescer.client.zadd(f"{key_prefix}:a:{i}:pub", {f"c{i}": 0})
+    await coalescer.client.script_flush()
+    results = await asyncio.gather(
+        *(
+            script.submit([f"{key_prefix}:", f"{key_prefix}:a:{i}:pub"], ["+", 5, "a"])
+            for i in range(10)
+        )
+    )
+    assert results == [[1, [f"c{i}".encode(), None]] for i in range(10)]

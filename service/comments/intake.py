@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -39,8 +40,11 @@ class Screening(Protocol):
         self, body: str, author: User, article_id: str, client_ip: str = ""
     ) -> Screened: ...
 
-    async def accepted(self, body: str, author: User, comment_id: str, client_ip: str) -> None:
-        """Called once a screened comment is stored and not refused."""
+    def accepted(
+        self, body: str, author: User, comment_id: str, client_ip: str
+    ) -> list[Awaitable[Any]]:
+        """Called as a screened comment that is not refused is stored: what counts it, to be
+        awaited together with the store."""
 
 
 class LetThrough:
@@ -51,8 +55,10 @@ class LetThrough:
     ) -> Screened:
         return Screened("approve")
 
-    async def accepted(self, body: str, author: User, comment_id: str, client_ip: str) -> None:
-        return None
+    def accepted(
+        self, body: str, author: User, comment_id: str, client_ip: str
+    ) -> list[Awaitable[Any]]:
+        return []
 
 
 def _digest(text: str, size: int) -> str:
@@ -110,7 +116,7 @@ async def submit(
     )
     fingerprint = _digest(f"{article_id}\0{body}", 16)
     idempotency_digest = _digest(idempotency_key, 32) if idempotency_key else None
-    create = store.create(
+    pending, finish = store.prepare(
         comment,
         queue_view=queue_view,
         publish=publish,
@@ -119,15 +125,14 @@ async def submit(
         idempotency_ttl=settings.idempotency_ttl,
     )
     if screened.action == "reject":
-        stored = await create
+        stored = finish(await pending)
     else:
         # Counted for the context rules in the same round trip as the store (different slots,
         # so not atomically): a retry with the same Idempotency-Key is counted under the same
         # name, so it is not counted twice.
-        stored, _ = await asyncio.gather(
-            create,
-            screening.accepted(body, author, idempotency_digest or comment.id, client_ip),
-        )
+        counts = screening.accepted(body, author, idempotency_digest or comment.id, client_ip)
+        result, *_ = await asyncio.gather(pending, *counts)
+        stored = finish(result)
     if stored.replayed and stored.fingerprint != fingerprint:
         raise Conflict(
             "This Idempotency-Key was already used for a different comment.",

@@ -11,13 +11,14 @@ import asyncio
 import datetime as dt
 import hashlib
 import time
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
 from ..auth.users import User
 from ..moderation.articles import auto_closes_at
 from ..rules import ContextFacts, RuleSet, fingerprint
-from ..store.client import Redis, Scripts, decode
+from ..store.client import Redis, Scripts, decode, submit_script
 from ..store.keys import Keys, shard_of
 from .intake import Screened
 
@@ -48,8 +49,11 @@ def _window_ms(window: Any) -> int:
     return int(window.seconds * 1000) if window is not None else _DAY_MS
 
 
-async def _zeros() -> list[int]:
-    return [0, 0, 0, 0]
+def _zeros() -> asyncio.Future[list[int]]:
+    """No client address to count: zero counts, as a future that is done already."""
+    done: asyncio.Future[list[int]] = asyncio.get_running_loop().create_future()
+    done.set_result([0, 0, 0, 0])
+    return done
 
 
 @dataclass
@@ -115,9 +119,10 @@ class RulesScreening:
         now = int(time.time() * 1000)
         reader, address = self._reader(author), self._address(client_ip)
         flood_ms = int((params.flood_window_seconds or 0) * 1000)
-        reader_read = self.scripts.context(
-            keys=[reader.rate, reader.flood, reader.user],
-            args=[
+        reader_read = submit_script(
+            self.scripts.context,
+            [reader.rate, reader.flood, reader.user],
+            [
                 now,
                 _window_ms(params.reader_burst),
                 _window_ms(params.reader_sustained),
@@ -126,9 +131,10 @@ class RulesScreening:
             ],
         )
         address_read = (
-            self.scripts.context(
-                keys=[address.rate, address.rate, address.rate],
-                args=[now, _window_ms(params.ip_burst), _window_ms(params.ip_sustained), "", 1],
+            submit_script(
+                self.scripts.context,
+                [address.rate, address.rate, address.rate],
+                [now, _window_ms(params.ip_burst), _window_ms(params.ip_sustained), "", 1],
             )
             if client_ip
             else _zeros()
@@ -136,7 +142,7 @@ class RulesScreening:
         article_key = self.keys.article_meta(shard_of(article_id), article_id)
         coalescer = self.scripts.coalescer
         article_read = (
-            coalescer.execute("HMGET", article_key, "closed", "mode", "first")
+            coalescer.submit("HMGET", article_key, "closed", "mode", "first")
             if coalescer is not None
             else self.redis.hmget(article_key, ["closed", "mode", "first"])
         )
@@ -168,21 +174,31 @@ class RulesScreening:
         closes = auto_closes_at(int(first or 0), self.auto_close_days)
         return bool(closes) and now_ms >= closes
 
-    async def accepted(self, body: str, author: User, comment_id: str, client_ip: str) -> None:
-        """Count a comment that was stored (pending or published) for the next decisions."""
+    def accepted(
+        self, body: str, author: User, comment_id: str, client_ip: str
+    ) -> list[Awaitable[Any]]:
+        """Count a comment that was stored (pending or published) for the next decisions: the
+        reader's and the address's counters, to be awaited together (and with the store)."""
         params = self.holder.current.context_params
         now = int(time.time() * 1000)
         reader = self._reader(author)
         keep_rate = max(_window_ms(params.reader_burst), _window_ms(params.reader_sustained))
         flood_ms = int((params.flood_window_seconds or 0) * 1000) or 1
-        await self.scripts.record(
-            keys=[reader.rate, reader.flood, reader.user],
-            args=[now, comment_id, keep_rate, fingerprint(body), flood_ms],
-        )
+        counts = [
+            submit_script(
+                self.scripts.record,
+                [reader.rate, reader.flood, reader.user],
+                [now, comment_id, keep_rate, fingerprint(body), flood_ms],
+            )
+        ]
         if client_ip:
             address = self._address(client_ip)
             keep_ip = max(_window_ms(params.ip_burst), _window_ms(params.ip_sustained))
-            await self.scripts.record(
-                keys=[address.rate, address.rate, address.rate],
-                args=[now, comment_id, keep_ip, "", 1],
+            counts.append(
+                submit_script(
+                    self.scripts.record,
+                    [address.rate, address.rate, address.rate],
+                    [now, comment_id, keep_ip, "", 1],
+                )
             )
+        return counts

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import heapq
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from ..settings import RedisSettings
-from ..store.client import Redis, Scripts, decode, run_and_wait
+from ..store.client import Redis, Scripts, decode, run_and_wait, submit_script
 from ..store.keys import SHARDS, Keys, shard_of
 from .ids import shard_of_comment
 from .model import FIELDS, Comment
@@ -51,6 +53,29 @@ class CommentStore:
     ) -> Stored:
         """Store the comment and enter it in `queue_view` in one atomic script, or return the
         comment an earlier request with the same idempotency key created."""
+        pending, finish = self.prepare(
+            comment,
+            queue_view=queue_view,
+            publish=publish,
+            idempotency_digest=idempotency_digest,
+            fingerprint=fingerprint,
+            idempotency_ttl=idempotency_ttl,
+        )
+        return finish(await pending)
+
+    def prepare(
+        self,
+        comment: Comment,
+        *,
+        queue_view: str | None,
+        publish: bool,
+        idempotency_digest: str | None,
+        fingerprint: str,
+        idempotency_ttl: int,
+    ) -> tuple[Awaitable[Any], Callable[[Any], Stored]]:
+        """`create` in two halves, so that intake can await the store together with other
+        calls in one round trip: the script's reply (to await) and what turns it into the
+        stored comment."""
         shard = shard_of(comment.article_id)
         k = self.keys
         idem_key = k.idempotency(shard, comment.author_id, idempotency_digest or "-")
@@ -74,19 +99,12 @@ class CommentStore:
             k.article_public(shard, comment.article_id),
             k.article_meta(shard, comment.article_id),
         ]
+        pending: Awaitable[Any]
         if self.durable is not None:
-            result = await run_and_wait(
-                self.redis, self.scripts.intake_direct, keys, args, self.durable
-            )
+            pending = run_and_wait(self.redis, self.scripts.intake_direct, keys, args, self.durable)
         else:
-            result = await self.scripts.intake(keys=keys, args=args)
-        if result[0] == b"new":
-            return Stored(comment, replayed=False, fingerprint=fingerprint)
-        flat = result[2]
-        earlier = Comment.from_hash(
-            decode(result[3]), {decode(flat[i]): flat[i + 1] for i in range(0, len(flat), 2)}
-        )
-        return Stored(earlier, replayed=True, fingerprint=decode(result[1]))
+            pending = submit_script(self.scripts.intake, keys, args)
+        return pending, functools.partial(_stored, comment, fingerprint)
 
     async def get(self, comment_id: str) -> Comment | None:
         shard = shard_of_comment(comment_id)
@@ -148,3 +166,15 @@ def _page(comments: list[Comment], limit: int, total: int | None = None) -> Page
     more = len(comments) > limit
     comments = comments[:limit]
     return Page(comments, comments[-1].id if more and comments else None, total)
+
+
+def _stored(comment: Comment, fingerprint: str, result: Any) -> Stored:
+    """The intake script's reply as the stored comment: this one, or the one an earlier
+    request with the same idempotency key stored."""
+    if result[0] == b"new":
+        return Stored(comment, replayed=False, fingerprint=fingerprint)
+    flat = result[2]
+    earlier = Comment.from_hash(
+        decode(result[3]), {decode(flat[i]): flat[i + 1] for i in range(0, len(flat), 2)}
+    )
+    return Stored(earlier, replayed=True, fingerprint=decode(result[1]))

@@ -167,6 +167,14 @@ class ScriptCall(Protocol):
     def __call__(self, keys: list[Any], args: list[Any]) -> Awaitable[Any]: ...
 
 
+def submit_script(call: ScriptCall, keys: list[Any], args: list[Any]) -> Awaitable[Any]:
+    """The call as an awaitable for `asyncio.gather`: through a coalescer, a future in its next
+    round trip (gathering futures makes no task per call); otherwise the plain coroutine."""
+    if isinstance(call, CoalescedScript):
+        return call.submit(keys, args)
+    return call(keys=keys, args=args)
+
+
 ScriptCalls = Sequence[tuple[AsyncScript, list[Any], list[Any]]]
 
 

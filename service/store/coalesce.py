@@ -45,6 +45,27 @@ class Coalescer:
         pool = getattr(client, "connection_pool", None)
         limit = getattr(pool, "max_connections", None) or 64
         self._slots = asyncio.Semaphore(max(2, min(limit, 2**16) // 2))
+        # Script sources by SHA: a batch whose EVALSHA meets NOSCRIPT (a restarted or new
+        # Redis) loads the script and sends those commands once more.
+        self._sources: dict[str, Any] = {}
+
+    def register_script(self, sha: str, source: Any) -> None:
+        self._sources[sha] = source
+
+    def submit(self, *args: Any) -> asyncio.Future[Any]:
+        """A command for the next shared round trip, as a future (awaiting several with
+        `asyncio.gather` makes no task per command, unlike coroutines)."""
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._enqueue([(args, future)])
+        return future
+
+    def _enqueue(self, entries: list[tuple[tuple[Any, ...], asyncio.Future[Any]]]) -> None:
+        self._pending.extend(entries)
+        if len(self._pending) >= MAX_BATCH:
+            self._flush()
+        elif not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
 
     async def execute(self, *args: Any) -> Any:
         if self._in_flight == 0 or self._direct:
@@ -54,15 +75,7 @@ class Coalescer:
                     return await self.client.execute_command(*args)
             finally:
                 self._in_flight -= 1
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[Any] = loop.create_future()
-        self._pending.append((args, future))
-        if len(self._pending) >= MAX_BATCH:
-            self._flush()
-        elif not self._flush_scheduled:
-            self._flush_scheduled = True
-            loop.call_soon(self._flush)
-        return await future
+        return await self.submit(*args)
 
     async def execute_many(self, commands: list[tuple[Any, ...]]) -> list[Any]:
         """Several commands in the next shared round trip, with no task per command: each
@@ -72,12 +85,7 @@ class Coalescer:
             return list(await asyncio.gather(*(self.execute(*c) for c in commands)))
         loop = asyncio.get_running_loop()
         futures: list[asyncio.Future[Any]] = [loop.create_future() for _ in commands]
-        self._pending.extend(zip(commands, futures, strict=True))
-        if len(self._pending) >= MAX_BATCH:
-            self._flush()
-        elif not self._flush_scheduled:
-            self._flush_scheduled = True
-            loop.call_soon(self._flush)
+        self._enqueue(list(zip(commands, futures, strict=True)))
         results = await asyncio.gather(*futures, return_exceptions=True)
         for result in results:
             if isinstance(result, BaseException) and not isinstance(result, ResponseError):
@@ -96,7 +104,9 @@ class Coalescer:
         self._in_flight += 1
         try:
             async with self._slots:
-                results = await self._round_trip([args for args, _ in batch])
+                commands = [args for args, _ in batch]
+                results = await self._round_trip(commands)
+                await self._load_missing_scripts(commands, results)
         except BaseException as exc:  # the whole round trip failed: every caller learns why
             for _, future in batch:
                 if not future.done():
@@ -113,6 +123,26 @@ class Coalescer:
                 future.set_exception(result)
             else:
                 future.set_result(result)
+
+    async def _load_missing_scripts(
+        self, commands: list[tuple[Any, ...]], results: list[Any]
+    ) -> None:
+        """EVALSHA that met NOSCRIPT did not run: load those scripts and run the commands once
+        more, in place (the other commands' results stand)."""
+        again = [
+            i
+            for i, result in enumerate(results)
+            if isinstance(result, NoScriptError)
+            and commands[i][0] == "EVALSHA"
+            and commands[i][1] in self._sources
+        ]
+        if not again:
+            return
+        for sha in {commands[i][1] for i in again}:
+            await self.client.script_load(self._sources[sha])
+        retried = await self._round_trip([commands[i] for i in again])
+        for i, result in zip(again, retried, strict=True):
+            results[i] = result
 
     async def _round_trip(self, commands: list[tuple[Any, ...]]) -> list[Any]:
         """Send every command in one write and read the replies in order.
@@ -198,6 +228,11 @@ class CoalescedScript:
         self.coalescer = coalescer
         self.source = source
         self.sha = sha
+        coalescer.register_script(sha, source)
+
+    def submit(self, keys: list[Any], args: list[Any]) -> asyncio.Future[Any]:
+        """The call as a future in the next shared round trip (see `Coalescer.submit`)."""
+        return self.coalescer.submit("EVALSHA", self.sha, len(keys), *keys, *args)
 
     async def __call__(self, keys: list[Any], args: list[Any]) -> Any:
         try:
