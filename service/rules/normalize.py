@@ -15,6 +15,7 @@ reading is only built when a cheap regex says it can differ from the one it deri
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import unicodedata
 from collections.abc import Callable
@@ -525,11 +526,10 @@ _NOT_LETTER_OR_DIGIT = re.compile(r"[\W_]+")
 _ANY_RUN = re.compile(r"(.)\1+", re.DOTALL)
 
 
+@functools.lru_cache(maxsize=1024)  # intake asks twice per comment: to screen, then to count
 def fingerprint(text: str) -> str:
     """A key equal for the same or nearly the same comment (spacing, case, look-alikes,
     punctuation, repeated letters), for flood (도배) detection at intake."""
-    import hashlib
-
     key = _NOT_LETTER_OR_DIGIT.sub("", base(text).text)
     key = _ANY_RUN.sub(r"\1", key)
     return hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
