@@ -133,9 +133,11 @@ class Link:
     host: str
 
 
-# A link needs a scheme, "www", a spelled-out dot, or a dot before a letter: tested with
-# ``in`` and one literal-prefixed regex before the costly patterns run.
-_DOT_LETTER = re.compile(r"\.[\s)\]}]*[a-z한]")
+# A link needs a scheme, "www", a spelled-out dot, or a dot before a top-level domain (perhaps
+# after spaces or a bracket: "naver . com", "x.컴"): tested with ``in`` and one regex anchored
+# at dots before the costly patterns run. A dot before any other word, as at the end of
+# every sentence, is no link.
+_DOT_TLD = re.compile(rf"\.[\s)\]}}]*(?:{TLDS}|컴|넷)(?![a-z0-9-])")
 
 
 def find_links(b: Reading) -> list[Link]:
@@ -148,7 +150,7 @@ def find_links(b: Reading) -> list[Link]:
             or "닷" in t
             or "점컴" in t
             or "점넷" in t
-            or ("." in t and _DOT_LETTER.search(t) is not None)
+            or ("." in t and _DOT_TLD.search(t) is not None)
         )
         or _LINK_HINT.search(t) is None
     ):

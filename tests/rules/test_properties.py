@@ -117,7 +117,13 @@ def test_shouting_agrees_with_counting_capitals(text: str, min_letters: int) -> 
 
 
 LINKISH = st.lists(
-    st.sampled_from([*"ab.:/ w@()[]", "com", "dot", "닷", "점", "컴", "www", "kr", "http"]),
+    st.sampled_from(
+        [
+            *"ab.:/ w@()[]-0",
+            *("com", "dot", "닷", "점", "컴", "넷", "www", "kr", "http", "co", "me", "net"),
+            *("한국", "top", "come", "the", "io", "x", "ly", "e"),
+        ]
+    ),
     max_size=20,
 ).map("".join)
 
