@@ -29,8 +29,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import tomllib
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -40,45 +38,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from common import cpu_seconds, volume_policy, wait_http  # noqa: E402
+
 from tests.redis_cluster import RedisClusterProcess  # noqa: E402
 from tests.redis_server import RedisProcess, free_port  # noqa: E402
 
 PREFIX = "bench"
 API = "/api/v1/moderation"
-VOLUME_LIMITING_KINDS = ("rate_limit", "flood", "first_comments")
-
-
-def wait_http(url: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"{url} did not answer")
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def volume_policy(tmp: Path) -> Path:
-    """The shipped policy without per-reader volume rules, beside a link to its word lists."""
-    data = tomllib.loads((ROOT / "config" / "rules.toml").read_text(encoding="utf-8"))
-    text = (ROOT / "config" / "rules.toml").read_text(encoding="utf-8")
-    kinds = {r["id"]: r["kind"] for r in data["rules"]}
-    # Drop the volume rules' [[rules]] blocks from the TOML text (keeps everything else as is).
-    blocks = text.split("[[rules]]")
-    kept = [blocks[0]] + [
-        b for b in blocks[1:] if kinds.get(tomllib.loads(b)["id"]) not in VOLUME_LIMITING_KINDS
-    ]
-    policy_dir = tmp / "policy"
-    policy_dir.mkdir()
-    (policy_dir / "wordlists").symlink_to(ROOT / "config" / "wordlists")
-    (policy_dir / "rules.toml").write_text("[[rules]]".join(kept), encoding="utf-8")
-    return policy_dir / "rules.toml"
 
 
 async def seed_people(env: dict[str, str], readers: int, moderators: int) -> tuple[list, list]:
@@ -128,11 +94,14 @@ async def post_load(base: str, tokens: list[str], clients: int, duration: float)
     return {"rate": statuses.get(201, 0) / elapsed, "statuses": statuses}
 
 
-async def decide_load(base: str, tokens: list[str], batch: int, duration: float) -> dict:
+def decide_load(port: int, tokens: list[str], batch: int, duration: float, tmp: Path) -> dict:
     """Claim-and-decide loop, bulk decisions: the same loop as bench/moderation.py."""
     from moderation import run as moderation_loop
 
-    return {"rate": await moderation_loop(base, tokens, batch, duration, bulk=True)}
+    tokens_file = tmp / "moderator-tokens"
+    tokens_file.write_text("\n".join(tokens))
+    rate, _ = moderation_loop(port, tokens_file, len(tokens), batch, duration, bulk=True)
+    return {"rate": rate}
 
 
 def measure_backend(
@@ -161,7 +130,7 @@ def measure_backend(
         post_cpu = cpu_seconds(service.pid) - cpu
         post_rcpu = sum(map(cpu_seconds, redis_pids)) - rcpu
         cpu, rcpu = cpu_seconds(service.pid), sum(map(cpu_seconds, redis_pids))
-        decisions = asyncio.run(decide_load(base, mod_tokens, args.batch, args.duration))
+        decisions = decide_load(port, mod_tokens, args.batch, args.duration, tmp / name)
         decide_cpu = cpu_seconds(service.pid) - cpu
         decide_rcpu = sum(map(cpu_seconds, redis_pids)) - rcpu
     finally:

@@ -27,11 +27,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from common import tree_cpu_seconds, volume_policy, wait_http  # noqa: E402
 
 from tests.redis_server import RedisProcess, free_port  # noqa: E402
 
@@ -107,19 +108,6 @@ response = function(status, headers, body)
 end
 """,
 }
-
-
-def wait_http(url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return
-        except urllib.error.HTTPError:
-            return  # it answers
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"{url} did not answer")
 
 
 def wrk(
@@ -220,37 +208,6 @@ async def memory_per_comment(redis_url: str) -> tuple[int, float, float]:
     used = int((await client.info("memory"))["used_memory"])
     await client.aclose()
     return count, used / max(count, 1), body_bytes / max(count, 1)
-
-
-# Rules that limit how often one reader may post: with them, most bench posts would be cheap
-# 429s and 422s instead of stored comments.
-VOLUME_LIMITING_KINDS = ("rate_limit", "flood", "first_comments")
-
-
-def volume_policy(tmp: Path) -> Path:
-    """The shipped policy without the per-reader volume rules, beside links to its lists."""
-    text = (ROOT / "config" / "rules.toml").read_text(encoding="utf-8")
-    head, *blocks = text.split("\n[[rules]]\n")
-    kept = [b for b in blocks if not any(f'kind = "{k}"' in b for k in VOLUME_LIMITING_KINDS)]
-    path = tmp / "rules.toml"
-    path.write_text("\n[[rules]]\n".join([head, *kept]), encoding="utf-8")
-    (tmp / "wordlists").symlink_to(ROOT / "config" / "wordlists")
-    return path
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User and system CPU of these processes and their children so far (Linux /proc)."""
-    total = 0.0
-    tick = os.sysconf("SC_CLK_TCK")
-    for pid in pids:
-        children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
-        for each in [pid, *map(int, children.stdout.split())]:
-            try:
-                fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
-            except FileNotFoundError:
-                continue
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
 
 
 class Processes:
@@ -375,10 +332,10 @@ def main() -> None:
                 for name, port, extra in targets:
                     if name == "isso" and scenario == "mix":
                         continue  # Isso has no moderators' API
-                    cpu_before = cpu_seconds(servers[name])
+                    cpu_before = tree_cpu_seconds(servers[name])
                     result = wrk(port, scenario, args.duration, args.connections, extra)
                     served = result["rps"] * args.duration
-                    result["cpu_us"] = (cpu_seconds(servers[name]) - cpu_before) / served * 1e6
+                    result["cpu_us"] = (tree_cpu_seconds(servers[name]) - cpu_before) / served * 1e6
                     results[(workers, scenario, name)] = result
             if memory is None:
                 memory = asyncio.run(memory_per_comment(redis.url))

@@ -3,7 +3,9 @@
 Starts its own Redis on a private port and the service (one process, `serve`), seeds pending
 comments straight through the intake script, then runs moderators that claim a batch and decide
 each comment of it, for a fixed time: first one decision per request, then one bulk decision per
-batch. Prints decisions per second for each. Everything stops by itself.
+batch. The moderators are wrk threads (one connection each), so the client costs little of the
+two cores it shares with the service. Prints decisions per second for each and the service's
+CPU per decision. Everything stops by itself. Needs `wrk`.
 
     python bench/moderation.py [--duration 10] [--moderators 16] [--batch 20]
 """
@@ -13,35 +15,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
-
-import aiohttp
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from common import cpu_seconds, wait_http  # noqa: E402
 
 from tests.redis_server import RedisProcess, free_port  # noqa: E402
 
 PREFIX = "bench"
 API = "/api/v1/moderation"
-
-
-def wait_http(url: str, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"{url} did not answer")
 
 
 async def seed(redis_url: str, count: int, moderators: int) -> list[str]:
@@ -89,57 +80,94 @@ async def seed(redis_url: str, count: int, moderators: int) -> list[str]:
     return tokens
 
 
-async def run(base: str, tokens: list[str], batch: int, duration: float, bulk: bool) -> int:
-    decided = 0
-    deadline = time.monotonic() + duration
+# One wrk thread per moderator, each with one connection, so a thread's Lua state is that
+# moderator's: claim a batch, decide it (one by one or in bulk), claim again. wrk is C: the
+# client costs far less CPU than the service it measures, on the same two cores.
+MODERATOR_LUA = """
+local tokens, queue, state = {}, {}, "claim"
+decided = 0  -- a global: done() reads each thread's with thread:get
+local f = io.open(os.getenv("BENCH_TOKENS_FILE"))
+for t in f:lines() do tokens[#tokens + 1] = t end
+f:close()
+local bulk, batch = os.getenv("BENCH_BULK") == "1", os.getenv("BENCH_BATCH")
+local threads, next_id = {}, 0
+function setup(thread)
+  next_id = next_id + 1
+  thread:set("id", next_id)
+  threads[#threads + 1] = thread
+end
+local headers
+function init(args)
+  headers = {["Content-Type"] = "application/json",
+             ["Authorization"] = "Bearer " .. tokens[(id - 1) % #tokens + 1]}
+end
+local DECIDE = '"action": "approve", "reason": "acceptable"'
+function request()
+  if #queue > 0 and bulk then
+    state = "bulk"
+    local ids = '["' .. table.concat(queue, '", "') .. '"]'
+    queue = {}
+    return wrk.format("POST", "/api/v1/moderation/decisions", headers,
+      '{"ids": ' .. ids .. ', ' .. DECIDE .. '}')
+  elseif #queue > 0 then
+    state = "one"
+    return wrk.format("POST", "/api/v1/moderation/comments/" .. table.remove(queue) .. "/decision",
+      headers, '{' .. DECIDE .. '}')
+  end
+  state = "claim"
+  return wrk.format("POST", "/api/v1/moderation/claims", headers,
+    '{"view": "pending", "count": ' .. batch .. '}')
+end
+function response(status, hdrs, body)
+  if status ~= 200 then return end
+  if state == "claim" then
+    for cid in body:gmatch('"id":%s?"([0-9A-HJKMNP-TV-Z]+)"') do
+      if #cid == 28 then queue[#queue + 1] = cid end
+    end
+  elseif state == "one" then
+    decided = decided + 1
+  else
+    for _ in body:gmatch('"outcome":%s?"applied"') do decided = decided + 1 end
+  end
+end
+function done(summary, latency, requests)
+  local total = 0
+  for _, thread in ipairs(threads) do total = total + thread:get("decided") end
+  io.write(string.format("DECIDED %d %.3f %d\\n", total, summary.duration / 1e6,
+    summary.errors.status))
+end
+"""
 
-    async def moderator(session: aiohttp.ClientSession, token: str) -> None:
-        nonlocal decided
-        auth = {"Authorization": f"Bearer {token}"}
-        while time.monotonic() < deadline:
-            async with session.post(
-                f"{base}{API}/claims", json={"view": "pending", "count": batch}, headers=auth
-            ) as resp:
-                assert resp.status == 200, await resp.text()
-                ids = [c["comment"]["id"] for c in (await resp.json())["claims"]]
-            if not ids:
-                return
-            body = {"action": "approve", "reason": "acceptable"}
-            if bulk:
-                async with session.post(
-                    f"{base}{API}/decisions", json={"ids": ids, **body}, headers=auth
-                ) as resp:
-                    results = (await resp.json())["results"]
-                    decided += sum(r["outcome"] == "applied" for r in results)
-                continue
-            for cid in ids:
-                async with session.post(
-                    f"{base}{API}/comments/{cid}/decision", json=body, headers=auth
-                ) as resp:
-                    assert resp.status == 200, await resp.text()
-                    decided += 1
 
-    connector = aiohttp.TCPConnector(limit=len(tokens))
-    async with aiohttp.ClientSession(connector=connector) as session:
-        started = time.monotonic()
-        await asyncio.gather(*(moderator(session, t) for t in tokens))
-        elapsed = time.monotonic() - started
-    return int(decided / elapsed)
+def run(port: int, tokens_file: Path, moderators: int, batch: int, duration: float, bulk: bool):
+    """(decisions per second, non-200 answers) for `duration` seconds of wrk."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(MODERATOR_LUA)
+    env = {
+        **os.environ,
+        "BENCH_TOKENS_FILE": str(tokens_file),
+        "BENCH_BULK": "1" if bulk else "0",
+        "BENCH_BATCH": str(batch),
+    }
+    out = subprocess.run(
+        ["wrk", f"-t{moderators}", f"-c{moderators}", f"-d{duration:.0f}s", "-s", f.name,
+         f"http://127.0.0.1:{port}"],
+        capture_output=True, text=True, env=env, timeout=duration + 60,
+    )  # fmt: skip
+    os.unlink(f.name)
+    match = re.search(r"DECIDED (\d+) ([\d.]+) (\d+)", out.stdout)
+    if match is None:
+        raise SystemExit(f"wrk failed: {out.stdout} {out.stderr}")
+    decided, seconds, bad = int(match[1]), float(match[2]), int(match[3])
+    return int(decided / seconds), bad
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def measured(pid: int, base: str, tokens: list[str], args: argparse.Namespace, bulk: bool):
-    """(decisions per second, service CPU milliseconds per decision)."""
+def measured(pid: int, port: int, tokens_file: Path, args: argparse.Namespace, bulk: bool):
+    """(decisions per second, service CPU milliseconds per decision, non-200 answers)."""
     cpu = cpu_seconds(pid)
-    started = time.monotonic()
-    rate = asyncio.run(run(base, tokens, args.batch, args.duration, bulk))
-    decisions = max(1, rate * (time.monotonic() - started))
-    return rate, 1000 * (cpu_seconds(pid) - cpu) / decisions
+    rate, bad = run(port, tokens_file, args.moderators, args.batch, args.duration, bulk)
+    decisions = max(1, rate * args.duration)
+    return rate, 1000 * (cpu_seconds(pid) - cpu) / decisions, bad
 
 
 def main() -> None:
@@ -149,6 +177,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=20)
     parser.add_argument("--comments", type=int, default=60_000)
     args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is needed: apt-get install wrk")
 
     tmp = Path(tempfile.mkdtemp(prefix="sd-bench-mod-"))
     redis = RedisProcess(tmp / "redis")
@@ -171,9 +201,12 @@ def main() -> None:
     try:
         base = f"http://127.0.0.1:{port}"
         wait_http(f"{base}/healthz")
-        tokens = asyncio.run(seed(redis.url, args.comments, args.moderators))
-        single, single_cpu = measured(service.pid, base, tokens, args, bulk=False)
-        bulk, bulk_cpu = measured(service.pid, base, tokens, args, bulk=True)
+        tokens_file = tmp / "tokens"
+        tokens_file.write_text(
+            "\n".join(asyncio.run(seed(redis.url, args.comments, args.moderators)))
+        )
+        single, single_cpu, single_bad = measured(service.pid, port, tokens_file, args, bulk=False)
+        bulk, bulk_cpu, bulk_bad = measured(service.pid, port, tokens_file, args, bulk=True)
     finally:
         service.send_signal(signal.SIGTERM)
         service.wait(15)
@@ -186,11 +219,12 @@ def main() -> None:
     print("(service CPU per decision: what one core of the service process would sustain)")
     print(
         f"claim + one decision per request : {single:>7} decisions/s, "
-        f"{single_cpu:.3f} ms CPU each (~{1000 / single_cpu:.0f}/s per core)"
+        f"{single_cpu:.3f} ms CPU each (~{1000 / single_cpu:.0f}/s per core), "
+        f"{single_bad} non-200"
     )
     print(
         f"claim + one bulk decision        : {bulk:>7} decisions/s, "
-        f"{bulk_cpu:.3f} ms CPU each (~{1000 / bulk_cpu:.0f}/s per core)"
+        f"{bulk_cpu:.3f} ms CPU each (~{1000 / bulk_cpu:.0f}/s per core), {bulk_bad} non-200"
     )
 
 
