@@ -41,26 +41,11 @@ class CommentStore:
         # With redis.wait_replicas, a comment is acknowledged only once replicas have it.
         self.durable = settings if settings is not None and settings.wait_replicas else None
 
-    async def create(
-        self,
-        comment: Comment,
-        *,
-        queue_view: str | None,
-        publish: bool,
-        idempotency_digest: str | None,
-        fingerprint: str,
-        idempotency_ttl: int,
-    ) -> Stored:
+    async def create(self, comment: Comment, **placement: Any) -> Stored:
         """Store the comment and enter it in `queue_view` in one atomic script, or return the
-        comment an earlier request with the same idempotency key created."""
-        pending, finish = self.prepare(
-            comment,
-            queue_view=queue_view,
-            publish=publish,
-            idempotency_digest=idempotency_digest,
-            fingerprint=fingerprint,
-            idempotency_ttl=idempotency_ttl,
-        )
+        comment an earlier request with the same idempotency key created. The keywords are
+        `prepare`'s."""
+        pending, finish = self.prepare(comment, **placement)
         return finish(await pending)
 
     def prepare(

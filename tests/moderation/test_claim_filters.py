@@ -24,6 +24,16 @@ async def post(client, reader, article: str, body: str) -> dict[str, Any]:
     return await resp.json()
 
 
+async def post_many(client, reader, n: int, *, links_every: int, articles: int) -> list[dict]:
+    """`n` comments over `articles` articles (art-0, art-1, …); every `links_every`-th, from
+    the first, has a link (so the links rule holds it)."""
+    posted = []
+    for i in range(n):
+        body = link_body(i) if i % links_every == 0 else f"comment {i}"
+        posted.append(await post(client, reader, f"art-{i % articles}", body))
+    return posted
+
+
 async def claim_where(client, mod, count: int = 20, view: str = "pending", **only: str):
     resp = await client.post(
         f"{API}/claims", json={"view": view, "count": count, **only}, headers=mod.auth
@@ -37,10 +47,7 @@ async def claim_where(client, mod, count: int = 20, view: str = "pending", **onl
 async def test_filtered_claims_take_only_matches_oldest_first(
     client, reader, make_moderator, redis, settings
 ):
-    posted = []
-    for i in range(24):
-        body = link_body(i) if i % 3 == 0 else f"comment {i}"
-        posted.append(await post(client, reader, f"art-{i % 4}", body))
+    posted = await post_many(client, reader, 24, links_every=3, articles=4)
     ids = [p["id"] for p in posted]
     linked = [cid for i, cid in enumerate(ids) if i % 3 == 0]
     a, b, c, d = [await make_moderator() for _ in range(4)]
@@ -83,10 +90,7 @@ async def test_filtered_claims_take_only_matches_oldest_first(
 async def test_concurrent_filtered_and_unfiltered_claims_never_share(
     client, reader, make_moderator, redis, settings
 ):
-    posted = []
-    for i in range(72):
-        body = link_body(i) if i % 2 == 0 else f"comment {i}"
-        posted.append(await post(client, reader, f"art-{i % 6}", body))
+    posted = await post_many(client, reader, 72, links_every=2, articles=6)
     ids = [p["id"] for p in posted]
     mods = [await make_moderator() for _ in range(18)]
     filters: list[dict[str, str]] = [
