@@ -1,12 +1,17 @@
-"""What keeps a stored comment small: no field stored twice, and a Redis set to keep comment
-hashes compact (bench/memory.py gives the figures)."""
+"""What keeps a stored comment small: no field stored twice (the id and posting time are read
+back from the key), and a Redis set to keep comment hashes compact (bench/memory.py gives the
+figures)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import time
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from service.comments.ids import created_ms, new_comment_id
+from service.comments.model import iso
 from service.store.client import LISTPACK_VALUE_WANTED, hash_encoding_advice
 from service.store.keys import Keys, shard_of
 
@@ -51,3 +56,9 @@ async def test_a_redis_that_would_spill_comment_hashes_is_pointed_out(redis):
         await redis.config_set("hash-max-listpack-value", LISTPACK_VALUE_WANTED)
     assert advice is not None
     assert "hash-max-listpack-value 64" in advice and str(LISTPACK_VALUE_WANTED) in advice
+
+
+@given(st.integers(min_value=0, max_value=2**42))
+def test_times_are_shown_as_utc_to_the_millisecond(ms):
+    expected = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(milliseconds=ms)
+    assert iso(ms) == expected.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
