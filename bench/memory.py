@@ -41,7 +41,7 @@ async def run(url: str, count: int, listpack_value: int) -> None:
     client = aioredis.Redis.from_url(url)
     keys = Keys("sd")
     store = CommentStore(client, keys, Scripts(client))
-    await client.config_set("hash-max-listpack-value", listpack_value)
+    await client.config_set("hash-max-ziplist-value", listpack_value)
     await client.execute_command("MEMORY", "PURGE")
     before = int((await client.info("memory"))["used_memory"])
     body_bytes = 0
@@ -103,7 +103,7 @@ async def _flush(url: str) -> None:
 
     client = aioredis.Redis.from_url(url)
     await client.flushall()  # the bench's own private server
-    await client.config_set("hash-max-listpack-value", 64)
+    await client.config_set("hash-max-ziplist-value", 64)
     await client.aclose()
 
 

@@ -39,7 +39,7 @@ async def test_a_comment_keeps_its_id_and_posting_time_without_storing_them_twic
     stored = await redis.hgetall(key)
     assert b"id" not in stored and b"t" not in stored
     # A body of over 400 bytes (164 characters), and the hash stays compact.
-    assert await redis.object("encoding", key) == b"listpack"
+    assert await redis.object("encoding", key) in {b"listpack", b"ziplist"}  # Redis 7, 6
 
 
 def test_the_posting_time_is_read_back_from_the_id():
@@ -49,13 +49,14 @@ def test_the_posting_time_is_read_back_from_the_id():
 
 async def test_a_redis_that_would_spill_comment_hashes_is_pointed_out(redis):
     assert await hash_encoding_advice(redis) is None  # the tests' Redis is set as shipped
-    await redis.config_set("hash-max-listpack-value", 64)
+    await redis.config_set("hash-max-ziplist-value", 64)
     try:
         advice = await hash_encoding_advice(redis)
     finally:
-        await redis.config_set("hash-max-listpack-value", LISTPACK_VALUE_WANTED)
+        await redis.config_set("hash-max-ziplist-value", LISTPACK_VALUE_WANTED)
     assert advice is not None
     assert "hash-max-listpack-value 64" in advice and str(LISTPACK_VALUE_WANTED) in advice
+    # (The Redis 6 name, which Redis 7 also reads, so the tests run on either.)
 
 
 @given(st.integers(min_value=0, max_value=2**42))
