@@ -51,6 +51,8 @@ from .moderators import Moderator
 GROUP = "moderators"
 # Claiming re-reads the shards when other moderators took what a first look promised.
 _CLAIM_ROUNDS = 3
+# Entries each shard is first asked for when planning a claim (see ModerationQueue._plan).
+_PEEK_FIRST = 4
 
 
 class ModerationScripts:
@@ -215,24 +217,48 @@ class ModerationQueue:
         return keys, args
 
     async def _plan(self, view: str, need: int, only: ClaimFilter) -> dict[int, int]:
-        if only:
-            # The claim script's own filter, taking nothing (so for no one).
-            calls = [
-                (self.scripts.claim, *self._claim_call("", view, shard, need, only, "peek"))
-                for shard in only.shards()
-            ]
-        else:
-            calls = [
-                (self.scripts.peek, [self.keys.queue(shard, view)], [GROUP, self.lease_ms, need])
-                for shard in range(SHARDS)
-            ]
+        """How many entries each shard should give for the `need` oldest of the view.
+
+        Each shard is first asked for a few (`_PEEK_FIRST`): under load the oldest `need` are
+        spread over many shards, and a short answer costs Redis far less to build than a long
+        one. Only a shard whose few all fall before the merged cut-off may hold more that
+        count; it alone is asked again for `need`. (A shard's first few are the start of its
+        full answer, so the merge is exact.)"""
         shards = only.shards()
-        peeked = await run_scripts(self.redis, calls, self.scripts.coalescer)
-        candidates = ((ms, shards[i]) for i, times in enumerate(peeked) for ms in times)
+        first = min(need, _PEEK_FIRST)
+        times = dict(zip(shards, await self._peek(view, shards, first, only), strict=True))
+        if first < need:
+            oldest = heapq.nsmallest(need, (ms for t in times.values() for ms in t))
+            cut = oldest[-1] if len(oldest) == need else None
+            again = [
+                s for s, t in times.items() if len(t) == first and (cut is None or t[-1] <= cut)
+            ]
+            if again:
+                more = await self._peek(view, again, need, only)
+                times.update(zip(again, more, strict=True))
+        candidates = ((ms, shard) for shard, t in times.items() for ms in t)
         plan: dict[int, int] = {}
         for _, shard in heapq.nsmallest(need, candidates):
             plan[shard] = plan.get(shard, 0) + 1
         return plan
+
+    async def _peek(
+        self, view: str, shards: Sequence[int], n: int, only: ClaimFilter
+    ) -> list[list[int]]:
+        """Per shard, the times (ms) of the next `n` entries a claim would take, oldest first."""
+        if only:
+            # The claim script's own filter, taking nothing (so for no one).
+            calls = [
+                (self.scripts.claim, *self._claim_call("", view, shard, n, only, "peek"))
+                for shard in shards
+            ]
+        else:
+            calls = [
+                (self.scripts.peek, [self.keys.queue(shard, view)], [GROUP, self.lease_ms, n])
+                for shard in shards
+            ]
+        peeked = await run_scripts(self.redis, calls, self.scripts.coalescer)
+        return [[int(ms) for ms in times] for times in peeked]
 
     async def extend(self, moderator: Moderator, comment_ids: Sequence[str]) -> list[LeaseResult]:
         return await self._lease(moderator, comment_ids, "extend")

@@ -21,6 +21,24 @@ async def test_claim_hands_out_oldest_first_with_a_lease(client, moderator, post
     assert data["lease_seconds"] == 300.0
 
 
+async def test_oldest_first_holds_when_the_oldest_crowd_into_one_shard(
+    client, make_moderator, post_comments
+):
+    """A claim asks each shard for a few entries first, then more only from shards that may
+    hold older ones: the oldest still come first however they are spread."""
+    from service.store.keys import shard_of
+
+    assert shard_of("crowded-0") != shard_of("other-0") != shard_of("other-1")
+    crowded = await post_comments(25, articles=1, prefix="crowded")  # one shard
+    spread = await post_comments(10, articles=2, prefix="other")
+    mod = await make_moderator()
+    ids = [c["comment"]["id"] for c in (await claim(client, mod, count=20))["claims"]]
+    assert ids == [p["id"] for p in crowded[:20]]
+    # The rest: five of the crowded shard, then the others, still oldest first.
+    rest = [c["comment"]["id"] for c in (await claim(client, mod, count=50))["claims"]]
+    assert rest == [p["id"] for p in crowded[20:] + spread]
+
+
 async def test_approve_publishes_and_acknowledges(
     client, moderator, post_comments, redis, settings
 ):
