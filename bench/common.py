@@ -9,6 +9,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,3 +60,16 @@ def volume_policy(tmp: Path) -> Path:
     (policy_dir / "wordlists").symlink_to(ROOT / "config" / "wordlists")
     (policy_dir / "rules.toml").write_text("\n[[rules]]\n".join([head, *kept]), encoding="utf-8")
     return policy_dir / "rules.toml"
+
+
+async def store_pending(store: Any, comment: Any) -> Any:
+    """Store a comment and queue it as pending through the intake script, as intake does for
+    a comment no rule acted on (no idempotency key)."""
+    return await store.create(
+        comment,
+        queue_view="pending",
+        publish=False,
+        idempotency_digest=None,
+        fingerprint="",
+        idempotency_ttl=60,
+    )

@@ -21,6 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from common import store_pending  # noqa: E402
+
 from tests.redis_server import RedisProcess  # noqa: E402
 
 BODY = (
@@ -64,16 +66,7 @@ async def run(url: str, count: int, listpack_value: int) -> None:
                 created_at=now,
             )
             ids.append((comment.id, article))
-            batch.append(
-                store.create(
-                    comment,
-                    queue_view="pending",
-                    publish=False,
-                    idempotency_digest=None,
-                    fingerprint="",
-                    idempotency_ttl=60,
-                )
-            )
+            batch.append(store_pending(store, comment))
         await asyncio.gather(*batch)
     await client.execute_command("MEMORY", "PURGE")
     queued = int((await client.info("memory"))["used_memory"])

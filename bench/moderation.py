@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from common import cpu_seconds, wait_http  # noqa: E402
+from common import cpu_seconds, store_pending, wait_http  # noqa: E402
 
 from tests.redis_server import RedisProcess, free_port  # noqa: E402
 
@@ -63,14 +63,7 @@ async def seed(redis_url: str, count: int, moderators: int) -> list[str]:
             status="pending",
             created_at=int(time.time() * 1000),
         )
-        await store.create(
-            comment,
-            queue_view="pending",
-            publish=False,
-            idempotency_digest=None,
-            fingerprint="",
-            idempotency_ttl=60,
-        )
+        await store_pending(store, comment)
 
     for start in range(0, count, 500):
         await asyncio.gather(*(one(i) for i in range(start, min(count, start + 500))))
