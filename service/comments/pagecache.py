@@ -46,8 +46,6 @@ class PageCache:
         # The stamps matter only while reads are in flight, so they are cleared when none is.
         self._clock_ticks = 0
         self._changed: dict[str, int] = {}
-        self.hits = 0
-        self.misses = 0
 
     @property
     def enabled(self) -> bool:
@@ -60,15 +58,12 @@ class PageCache:
         entry = self._entries.get(key)
         if entry is not None and entry.expires > self._clock():
             self._entries.move_to_end(key)
-            self.hits += 1
             return entry.body
         pending = self._loading.get(key)
         if pending is not None:
-            self.hits += 1
             # Shielded: one waiter cancelled (its client went away) must not cancel the read
             # the others wait for.
             return await asyncio.shield(pending)
-        self.misses += 1
         future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         self._loading[key] = future
         started = self._clock_ticks
