@@ -222,6 +222,21 @@ async def test_a_killed_primary_loses_no_acknowledged_comment(
 # ---------------------------------------------------------------- Sentinel (single pass)
 
 
+async def _sentinel_sees_a_good_replica(watcher: aioredis.Redis, name: str) -> bool:
+    replicas = await watcher.execute_command("SENTINEL", "REPLICAS", name)
+    for replica in replicas:
+        fields = replica
+        if not isinstance(replica, dict):  # RESP2: a flat list of names and values
+            fields = dict(zip(replica[::2], replica[1::2], strict=True))
+        info = {
+            (k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
+            for k, v in fields.items()
+        }
+        if info.get("flags") == "slave" and info.get("master-link-status") == "ok":
+            return True
+    return False
+
+
 class SentinelProcess:
     def __init__(self, directory: Path, master_port: int) -> None:
         self.port = free_port()
@@ -267,7 +282,7 @@ async def test_sentinel_master_serves_the_coalesced_path_through_a_failover(
     replica.start()
     sentinel = SentinelProcess(tmp_path / "sentinel", primary.port)
     sentinel.start()
-    direct = None
+    direct = watcher = None
     try:
         own = settings.replace(
             **{
@@ -291,6 +306,12 @@ async def test_sentinel_master_serves_the_coalesced_path_through_a_failover(
         # Concurrent posts share round trips on the master's pool (the raw path).
         assert await asyncio.gather(*(post(n) for n in range(40))) == [201] * 40
         watcher = aioredis.Redis(port=sentinel.port)
+        # The sentinel learns of the replica from the master's INFO (every few seconds): until it
+        # sees a replica with its link up, a failover is refused (NOGOODSLAVE).
+        deadline = time.monotonic() + 30
+        while not await _sentinel_sees_a_good_replica(watcher, "sd"):
+            assert time.monotonic() < deadline, "sentinel never saw the replica"
+            await asyncio.sleep(0.1)
         await watcher.execute_command("SENTINEL", "FAILOVER", "sd")
         deadline = time.monotonic() + 30
         while True:
@@ -299,7 +320,6 @@ async def test_sentinel_master_serves_the_coalesced_path_through_a_failover(
                 break
             assert time.monotonic() < deadline, "sentinel did not fail over"
             await asyncio.sleep(0.1)
-        await watcher.aclose()
         # The old master is demoted (READONLY): connections to it are dropped and the pool
         # asks the sentinels again. Meanwhile 503, never 500; then posting works again.
         statuses = []
@@ -310,9 +330,11 @@ async def test_sentinel_master_serves_the_coalesced_path_through_a_failover(
             await asyncio.sleep(0.1)
         assert {s for batch in statuses for s in batch} <= {201, 503}, statuses
     finally:
+        # Also on failure: a leaked connection is finalised later, inside some other test.
+        if watcher is not None:
+            await watcher.aclose()
         if direct is not None:
-            await close(direct)  # also on failure: a leaked connection is finalised later,
-            # inside some other test
+            await close(direct)
         sentinel.stop()
         replica.stop()
         primary.stop()
