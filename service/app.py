@@ -27,10 +27,8 @@ from .auth.users import UserStore
 from .comments import handlers as comment_handlers
 from .comments.screening import RulesHolder, RulesScreening
 from .comments.store import CommentStore
-from .http.errors import setup_errors
 from .http.metrics import setup_metrics
 from .http.requests import setup_requests
-from .http.security import setup_security
 from .moderation import handlers as moderation_handlers
 from .rules import RuleSet, load_ruleset
 from .settings import Settings
@@ -91,10 +89,8 @@ def create_app(settings: Settings, *, ruleset: RuleSet | None = None) -> web.App
     app[SETTINGS] = settings
     # Read and validated before serving: a broken policy stops start-up, naming the rule.
     app[RULES] = RulesHolder(ruleset or load_ruleset(settings.rules.resolved_path()))
-    setup_requests(app)
+    setup_requests(app, settings)
     setup_metrics(app)
-    setup_security(app, settings)
-    setup_errors(app, settings)
     app.cleanup_ctx.append(redis_ctx)
     health.setup_routes(app)
     openapi.setup_routes(app)

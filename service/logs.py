@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import contextvars
 import logging
@@ -10,6 +9,7 @@ import logging.handlers
 import queue
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -52,61 +52,69 @@ _listener: logging.handlers.QueueListener | None = None
 _access = logging.getLogger("service.access")
 
 
-class AccessLog:
-    """One JSON line per request, in the same shape as every other record, but without the
-    logging machinery per request: lines are encoded at once and handed to the writer thread
-    in batches (at most every 50 ms), so a busy worker pays one queue hand-off per batch
-    instead of one per request (docs/performance.md)."""
-
-    DELAY = 0.05
+class _Stamps:
+    """ISO 8601 times to the millisecond, with the date and time part made once a second."""
 
     def __init__(self) -> None:
-        self._lines: list[bytes] = []
-        self._scheduled: asyncio.AbstractEventLoop | None = None  # the loop a flush waits on
         self._second = -1
         self._stamp = ""
 
-    def write(self, fields: dict[str, Any]) -> None:
-        if _listener is None:  # logging not set up by us (tests, embedding): plain records
-            _access.info("request", extra=fields)
-            return
-        if not _access.isEnabledFor(logging.INFO):
-            return
-        now = time.time()
-        second = int(now)
+    def __call__(self, wall: float) -> str:
+        second = int(wall)
         if second != self._second:
             self._second = second
             self._stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-        entry = {
-            "ts": f"{self._stamp}.{int((now - second) * 1000):03d}Z",
-            "level": "info",
-            "logger": "service.access",
-            "msg": "request",
-            "request_id": request_id.get(),
-            **fields,
-        }
-        self._lines.append(orjson.dumps(entry, default=str))
-        loop = asyncio.get_running_loop()
-        if self._scheduled is not loop:  # none yet, or one on a loop that has since ended
-            self._scheduled = loop
-            loop.call_later(self.DELAY, self.flush)
-
-    def flush(self) -> None:
-        self._scheduled = None
-        lines, self._lines = self._lines, []
-        if lines and _listener is not None:
-            record = logging.LogRecord("service.access", logging.INFO, "", 0, "", None, None)
-            record.msg = b"\n".join(lines).decode()
-            record._lines = True
-            _listener.queue.put_nowait(record)
+        return f"{self._stamp}.{int((wall - second) * 1000):03d}Z"
 
 
-access_log = AccessLog()
+_stamp = _Stamps()
+
+
+def access_enabled() -> bool:
+    return _access.isEnabledFor(logging.INFO)
+
+
+def write_access(entries: list[tuple[float, dict[str, Any]]]) -> None:
+    """Access lines, one per answered request: (wall-clock time of the answer, its fields,
+    `request_id` among them). The request middleware collects them and calls this in batches,
+    so that a busy worker pays one hand-off to the writer thread per batch instead of the
+    logging machinery per request (docs/performance.md). Each line has the shape of every
+    other record."""
+    if _listener is None:  # logging not set up by us (tests, embedding): plain records
+        for _wall, fields in entries:
+            _access.info("request", extra=fields)
+        return
+    if not entries or not access_enabled():
+        return
+    head = {"ts": "", "level": "info", "logger": "service.access", "msg": "request"}
+    lines = []
+    for wall, fields in entries:
+        head["ts"] = _stamp(wall)
+        lines.append(orjson.dumps({**head, **fields}, default=str))
+    record = logging.LogRecord("service.access", logging.INFO, "", 0, "", None, None)
+    record.msg = b"\n".join(lines).decode()
+    record._lines = True
+    _listener.queue.put_nowait(record)
+
+
+# What holds records back to write them in batches (the request middleware's collector):
+# called before the process ends and by `flush_logs`.
+_batches: list[Callable[[], None]] = []
+
+
+def hold_back(flush: Callable[[], None]) -> None:
+    """Register the flush of something that batches records."""
+    _batches.append(flush)
+
+
+def flush_batches() -> None:
+    for flush in _batches:
+        flush()
 
 
 def flush_logs() -> None:
     """Wait until every record logged so far has been written."""
-    access_log.flush()
+    flush_batches()
     if _listener is not None:
         _listener.queue.join()  # type: ignore[attr-defined]
 
@@ -115,7 +123,7 @@ def setup_logging(level: str = "INFO") -> None:
     global _listener
     if _listener is not None:
         atexit.unregister(_listener.stop)
-        access_log.flush()
+        flush_batches()
         _listener.stop()
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
@@ -123,8 +131,8 @@ def setup_logging(level: str = "INFO") -> None:
     _listener = logging.handlers.QueueListener(records, handler)
     _listener.start()
     atexit.register(_listener.stop)  # drain what is queued before the process ends
-    atexit.unregister(access_log.flush)
-    atexit.register(access_log.flush)  # (atexit runs last-registered first: this before)
+    atexit.unregister(flush_batches)
+    atexit.register(flush_batches)  # (atexit runs last-registered first: this before)
     root = logging.getLogger()
     root.handlers[:] = [_ContextQueueHandler(records)]
     root.setLevel(level)

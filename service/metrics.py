@@ -12,8 +12,10 @@ providers), never from a raw path or a user's input.
 
 from __future__ import annotations
 
+import bisect
+import math
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from prometheus_client import (
@@ -99,6 +101,26 @@ def decision_applied(action: str, comment_id: str, decided_at_ms: int) -> None:
     DECISIONS.labels(action).inc()
     waited = (decided_at_ms - created_ms(comment_id)) / 1000
     TIME_TO_DECISION.labels(action).observe(max(0.0, waited))
+
+
+def observe_many(histogram: Any, values: Sequence[float]) -> None:
+    """`histogram.observe(v)` for each value, for a batch: each bucket and the sum are added
+    to once. A test checks that the result is what observing one by one gives; a
+    prometheus-client whose histograms lack the parts used here gets the one-by-one way."""
+    buckets = getattr(histogram, "_buckets", None)
+    bounds = getattr(histogram, "_upper_bounds", None)
+    total = getattr(histogram, "_sum", None)
+    if buckets is None or bounds is None or total is None or len(buckets) != len(bounds):
+        for value in values:
+            histogram.observe(value)
+        return
+    per_bucket: dict[int, int] = {}
+    for value in values:
+        i = bisect.bisect_left(bounds, value)  # the first bucket whose bound is >= value
+        per_bucket[i] = per_bucket.get(i, 0) + 1
+    for i, n in per_bucket.items():
+        buckets[i].inc(n)
+    total.inc(math.fsum(values))
 
 
 def redis_error(error: str) -> None:

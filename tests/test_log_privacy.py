@@ -11,7 +11,7 @@ import sys
 import orjson
 import pytest
 
-from service.http.requests import client_digest
+from service.http.requests import Answers, client_digest
 from service.logs import flush_logs, setup_logging
 
 URL = "/api/v1/articles/{}/comments"
@@ -98,7 +98,7 @@ async def test_access_lines_are_written_within_a_moment_without_a_flush(
     client = await make_client(settings)
     for i in range(5):
         assert (await client.get(URL.format(f"p-{i}"))).status == 200
-    await asyncio.sleep(logs.AccessLog.DELAY * 4)
+    await asyncio.sleep(Answers.DELAY * 4)
     assert logs._listener is not None
     logs._listener.queue.join()  # written by the thread; no flush_logs() here
     lines = [orjson.loads(line) for line in captured.getvalue().splitlines()]

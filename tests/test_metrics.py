@@ -8,6 +8,11 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from service import metrics
@@ -16,6 +21,9 @@ from service.store.keys import Keys
 from tests.openapi_check import assert_conforms
 
 ROOT = Path(__file__).resolve().parent.parent
+settings_for_batches = hypothesis_settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 URL = "/api/v1/articles/{}/comments"
 API = "/api/v1/moderation"
 
@@ -177,3 +185,27 @@ def test_several_processes_add_up_in_one_scrape(tmp_path):
     assert value(text, "sd_comments_total", outcome="hold") == 3
     assert value(text, "sd_rule_hits_total", rule="links", action="hold") == 3
     assert value(text, "sd_moderation_queue_depth", view="pending") == 4
+
+
+@settings_for_batches
+@given(st.lists(st.floats(min_value=0, max_value=30, allow_nan=False), max_size=60))
+def test_a_batch_of_latencies_counts_as_observing_them_one_by_one(values):
+    """The request middleware hands latencies to the histogram in batches
+    (`metrics.observe_many`): every bucket and the sum must come out as if each had been
+    observed on its own, bucket edges included."""
+    registry = CollectorRegistry()
+    buckets = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+    edges = [*buckets, *values]  # values exactly on a bound count in that bound's bucket
+    one = Histogram("one_seconds", "", ["r"], buckets=buckets, registry=registry).labels("a")
+    batch = Histogram("batch_seconds", "", ["r"], buckets=buckets, registry=registry).labels("a")
+    for v in edges:
+        one.observe(v)
+    metrics.observe_many(batch, edges)
+    got = samples(generate_latest(registry).decode())
+    for (name, labels), count in got.items():
+        if name.startswith("one_seconds") and not name.endswith("_created"):
+            twin = got[(name.replace("one_", "batch_", 1), labels)]
+            if name.endswith("_sum"):
+                assert twin == pytest.approx(count, rel=1e-9, abs=1e-12)
+            else:
+                assert twin == count, (name, labels)

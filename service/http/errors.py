@@ -6,7 +6,6 @@ import logging
 
 import orjson
 from aiohttp import web
-from aiohttp.typedefs import Handler
 
 from .. import metrics
 from ..errors import (
@@ -63,26 +62,29 @@ def _from_http(exc: web.HTTPException, max_bytes: int) -> ServiceError:
 CLIENT_CLOSED_REQUEST = 499  # not HTTP's; logs and metrics only, no client sees it
 
 
-def setup_errors(app: web.Application, settings: Settings) -> None:
-    retry_after = settings.redis.retry_after
+class ErrorAnswers:
+    """Exceptions become answers here, all in the same JSON shape (the request middleware,
+    `service.http.requests`, asks for one whenever a handler raises)."""
 
-    @web.middleware
-    async def errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        try:
-            return await handler(request)
-        except ServiceError as exc:
+    def __init__(self, settings: Settings) -> None:
+        self.retry_after = settings.redis.retry_after
+        self.max_body_bytes = settings.server.max_body_bytes
+
+    def answer(self, request: web.Request, exc: Exception) -> web.StreamResponse:
+        """The answer to an error a handler raised (not to a redirect, which aiohttp sends).
+        Call it inside the `except` block that caught `exc`, so that an unexpected error is
+        logged with its traceback."""
+        if isinstance(exc, ServiceError):
             return error_response(exc)
-        except web.HTTPException as exc:
-            if exc.status < 400:
-                raise
-            return error_response(_from_http(exc, settings.server.max_body_bytes))
-        except UNAVAILABLE_ERRORS as exc:
+        if isinstance(exc, web.HTTPException):
+            return error_response(_from_http(exc, self.max_body_bytes))
+        if isinstance(exc, UNAVAILABLE_ERRORS):
             log.warning(
                 "redis unavailable", extra={"error": type(exc).__name__, "detail": str(exc)[:200]}
             )
             metrics.redis_error(type(exc).__name__)
-            return error_response(ServiceUnavailable(retry_after=retry_after))
-        except ConnectionResetError:
+            return error_response(ServiceUnavailable(retry_after=self.retry_after))
+        if isinstance(exc, ConnectionResetError):
             transport = request.transport
             if transport is not None and not transport.is_closing():
                 log.exception("unhandled error")
@@ -91,12 +93,9 @@ def setup_errors(app: web.Application, settings: Settings) -> None:
             # left to answer. Logged and counted as 499, the usual "client closed request".
             log.info("client closed the connection before the answer")
             return web.Response(status=CLIENT_CLOSED_REQUEST, reason="Client Closed Request")
-        except Exception as exc:
-            if torn_connection(exc):
-                log.warning("redis connection torn down mid-command", extra={"error": repr(exc)})
-                metrics.redis_error("TornConnection")
-                return error_response(ServiceUnavailable(retry_after=retry_after))
-            log.exception("unhandled error")
-            return error_response(InternalError())
-
-    app.middlewares.append(errors_middleware)
+        if torn_connection(exc):
+            log.warning("redis connection torn down mid-command", extra={"error": repr(exc)})
+            metrics.redis_error("TornConnection")
+            return error_response(ServiceUnavailable(retry_after=self.retry_after))
+        log.exception("unhandled error")
+        return error_response(InternalError())

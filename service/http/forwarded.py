@@ -9,6 +9,8 @@ from collections.abc import Iterable
 
 from aiohttp import web
 
+from ..settings import SettingsError
+
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -18,7 +20,11 @@ def _parse_networks(entries: tuple[str, ...]) -> tuple[Network, ...]:
 
 
 def trusted_networks(entries: Iterable[str]) -> tuple[Network, ...]:
-    return _parse_networks(tuple(entries))
+    """`server.trusted_proxies`, parsed; a SettingsError naming the key for a bad entry."""
+    try:
+        return _parse_networks(tuple(entries))
+    except ValueError as exc:
+        raise SettingsError([f"server.trusted_proxies: {exc}"]) from exc
 
 
 def client_ip(request: web.Request, trusted: tuple[Network, ...]) -> str:
@@ -36,6 +42,7 @@ def client_ip(request: web.Request, trusted: tuple[Network, ...]) -> str:
     return peer
 
 
+@functools.lru_cache(maxsize=1024)  # the peer is mostly the proxy itself, request after request
 def _within(address: str, networks: tuple[Network, ...]) -> bool:
     try:
         ip = ipaddress.ip_address(address)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+from collections.abc import Iterable
 from typing import Any
 
 from aiohttp import hdrs, web
@@ -18,19 +19,12 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from .. import metrics
 from ..appkeys import MODERATION, SETTINGS
 from ..errors import Forbidden, Unauthorized
+from ..logs import flush_batches
 from ..store.client import UNAVAILABLE_ERRORS
 from .forwarded import client_ip, trusted_networks
 
 METRICS_PATH = "/metrics"
 UNMATCHED = "unmatched"  # requests no route took: their paths are whatever a client sent
-
-
-def route_of(request: web.Request) -> str:
-    route = request.match_info.route
-    resource = route.resource
-    if resource is None or request.match_info.http_exception is not None:
-        return UNMATCHED
-    return resource.canonical
 
 
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -39,21 +33,33 @@ _counted: dict[tuple[str, str, int], Any] = {}
 _timed: dict[tuple[str, str], Any] = {}
 
 
-def count_request(request: web.Request, status: int, seconds: float) -> None:
-    """Count and time one answered request (called by the request middleware, which sees every
-    answer's final status)."""
-    route = route_of(request)
-    method = request.method if request.method in _METHODS else "OTHER"  # clients pick methods
-    counter = _counted.get((method, route, status))
-    if counter is None:
-        counter = _counted[method, route, status] = metrics.REQUESTS.labels(
-            method, route, str(status)
-        )
-    timer = _timed.get((method, route))
-    if timer is None:
-        timer = _timed[method, route] = metrics.LATENCY.labels(method, route)
-    counter.inc()
-    timer.observe(seconds)
+def count_requests(answered: Iterable[tuple[str, str, int, float]]) -> None:
+    """Count and time answered requests, (method, route template or UNMATCHED, status,
+    seconds) each. The request middleware collects them and calls this in batches."""
+    counts: dict[tuple[str, str, int], int] = {}
+    times: dict[tuple[str, str], list[float]] = {}
+    for method, route, status, seconds in answered:
+        if method not in _METHODS:
+            method = "OTHER"  # clients pick methods; labels take a small fixed set
+        key = (method, route, status)
+        counts[key] = counts.get(key, 0) + 1
+        timed = times.get((method, route))
+        if timed is None:
+            times[method, route] = [seconds]
+        else:
+            timed.append(seconds)
+    for (method, route, status), n in counts.items():
+        counter = _counted.get((method, route, status))
+        if counter is None:
+            counter = _counted[method, route, status] = metrics.REQUESTS.labels(
+                method, route, str(status)
+            )
+        counter.inc(n)
+    for (method, route), values in times.items():
+        timer = _timed.get((method, route))
+        if timer is None:
+            timer = _timed[method, route] = metrics.LATENCY.labels(method, route)
+        metrics.observe_many(timer, values)
 
 
 def _is_loopback(address: str) -> bool:
@@ -85,6 +91,7 @@ def may_scrape(request: web.Request) -> None:
 
 async def get_metrics(request: web.Request) -> web.Response:
     may_scrape(request)
+    flush_batches()  # this worker's requests so far, counted in batches
     try:
         counts = await request.app[MODERATION].counts()
     except UNAVAILABLE_ERRORS as exc:

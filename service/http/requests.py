@@ -1,5 +1,15 @@
-"""Request ids, the access log and the request metrics: one middleware, outermost, so that
-what it logs and counts is every answer's final status."""
+"""The request middleware: the app's only one.
+
+Around every handler, in this order: a request id; CORS and the Origin half of CSRF protection
+(`security.Cors`); the handler; exceptions turned into the JSON error (`errors.ErrorAnswers`);
+CORS, security and request-id headers on the answer; and, once it is final, a record of it for
+the access log and the request metrics. One middleware instead of three: each layer costs a
+coroutine and a call per request, and these run on every request (docs/performance.md).
+
+The records are kept in memory and handed on in batches, at most `Answers.DELAY` seconds
+later: access lines to the writer thread, counts and times to the metrics. A scrape of
+`/metrics` and `flush_logs()` hand on what is pending first.
+"""
 
 from __future__ import annotations
 
@@ -11,15 +21,17 @@ import itertools
 import re
 import secrets
 import time
+from typing import Any
 
-from aiohttp import web
+from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
 
-from ..appkeys import SETTINGS
-from ..logs import access_log, request_id
-from .errors import CLIENT_CLOSED_REQUEST
+from ..logs import access_enabled, hold_back, request_id, write_access
+from ..settings import Settings
+from .errors import CLIENT_CLOSED_REQUEST, ErrorAnswers
 from .forwarded import client_ip, trusted_networks
-from .metrics import count_request
+from .metrics import UNMATCHED, count_requests
+from .security import Cors, add_security_headers
 
 _INCOMING_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 # Keys the client-address digest in the access log: the same reader's requests can be told
@@ -44,45 +56,135 @@ def client_digest(address: str) -> str:
     return digest.hexdigest()[:12]
 
 
-@web.middleware
-async def request_id_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Take a well-formed X-Request-Id from the proxy or make one; log one line per request
-    with the route (not the raw path or query, which may carry tokens) and a keyed digest of
-    the client's address (never the address)."""
-    incoming = request.headers.get("X-Request-Id", "")
-    rid = incoming if incoming and _INCOMING_ID.match(incoming) else new_request_id()
-    token = request_id.set(rid)
-    started = time.perf_counter()
-    status = 500
-    try:
-        response = await handler(request)
-        status = response.status
-        response.headers["X-Request-Id"] = rid
-        return response
-    except web.HTTPException as exc:  # a redirect raised by a handler is not a 500
-        status = exc.status
-        raise
-    except asyncio.CancelledError:
-        # The client went away and the server cancelled the handler (or it is shutting down):
-        # "client closed request", as for a body cut short (http/errors.py), not a 500.
-        status = CLIENT_CLOSED_REQUEST
-        raise
-    finally:
-        seconds = time.perf_counter() - started
-        route = request.match_info.route.resource
-        trusted = trusted_networks(request.app[SETTINGS].server.trusted_proxies)
-        access_log.write(
-            {
-                "method": request.method,
-                "route": route.canonical if route is not None else "-",
-                "status": status,
-                "ms": round(seconds * 1000, 2),
-                "client": client_digest(client_ip(request, trusted)),
-            }
+# One answered request: (wall-clock time, request id, method, the matched resource or None,
+# whether routing failed, status, seconds, client address).
+_Answer = tuple[float, str, str, Any, bool, int, float, str]
+
+
+class Answers:
+    """The records of answered requests, handed on in batches (see the module's doc)."""
+
+    DELAY = 0.05
+
+    def __init__(self) -> None:
+        self._pending: list[_Answer] = []
+        self._scheduled: asyncio.AbstractEventLoop | None = None  # the loop a flush waits on
+
+    def add(self, answer: _Answer) -> None:
+        loop = asyncio.get_running_loop()
+        if self._scheduled is not loop:  # none yet, or one on a loop that has since ended
+            self.flush()  # what that loop left, if anything
+            self._scheduled = loop
+            loop.call_later(self.DELAY, self.flush)
+        self._pending.append(answer)
+
+    def flush(self) -> None:
+        self._scheduled = None
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        count_requests(
+            (method, UNMATCHED if resource is None or failed else resource.canonical, status, s)
+            for _, _, method, resource, failed, status, s, _ in pending
         )
-        count_request(request, status, seconds)
-        request_id.reset(token)
+        if access_enabled():
+            write_access(
+                [
+                    (
+                        wall,
+                        {
+                            "request_id": rid,
+                            "method": method,
+                            "route": resource.canonical if resource is not None else "-",
+                            "status": status,
+                            "ms": round(seconds * 1000, 2),
+                            "client": client_digest(address),
+                        },
+                    )
+                    for wall, rid, method, resource, _, status, seconds, address in pending
+                ]
+            )
 
 
-def setup_requests(app: web.Application) -> None:
-    app.middlewares.append(request_id_middleware)
+answers = Answers()
+hold_back(answers.flush)
+
+
+def request_middleware(settings: Settings) -> Any:
+    cors = Cors(settings)
+    errors = ErrorAnswers(settings)
+    trusted = trusted_networks(settings.server.trusted_proxies)
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Take a well-formed X-Request-Id from the proxy or make one. The access log gets the
+        route (not the raw path or query, which may carry tokens) and a keyed digest of the
+        client's address (never the address)."""
+        headers = request.headers
+        incoming = headers.get("X-Request-Id")
+        rid = incoming if incoming and _INCOMING_ID.match(incoming) else new_request_id()
+        token = request_id.set(rid)
+        started = time.perf_counter()
+        status = 500
+        origin = headers.get(hdrs.ORIGIN)
+        try:
+            response: web.StreamResponse | None
+            preflight = False
+            try:
+                response = cors.check(request, origin)
+                preflight = response is not None
+                if response is None:
+                    response = await handler(request)
+            except web.HTTPException as exc:
+                if exc.status >= 400:
+                    response = errors.answer(request, exc)
+                else:  # a redirect, raised: aiohttp sends it
+                    status = exc.status
+                    _decorate(cors, exc, origin, False, rid)
+                    raise
+            except Exception as exc:
+                response = errors.answer(request, exc)
+            status = response.status
+            _decorate(cors, response, origin, preflight, rid)
+            return response
+        except asyncio.CancelledError:
+            # The client went away and the server cancelled the handler (or it is shutting down):
+            # "client closed request", as for a body cut short (http/errors.py), not a 500.
+            status = CLIENT_CLOSED_REQUEST
+            raise
+        finally:
+            match_info = request.match_info
+            answers.add(
+                (
+                    time.time(),
+                    rid,
+                    request.method,
+                    match_info.route.resource,
+                    match_info.http_exception is not None,
+                    status,
+                    time.perf_counter() - started,
+                    client_ip(request, trusted),
+                )
+            )
+            request_id.reset(token)
+
+    return middleware
+
+
+def _decorate(
+    cors: Cors, response: web.StreamResponse, origin: str | None, preflight: bool, rid: str
+) -> None:
+    """Headers on the answer. A handler that streams has sent its headers already (it adds the
+    security headers itself); then these change nothing that is sent."""
+    cors.decorate(response, origin, preflight)
+    add_security_headers(response)
+    response.headers["X-Request-Id"] = rid
+
+
+async def _flush_answers(app: web.Application) -> None:
+    answers.flush()
+
+
+def setup_requests(app: web.Application, settings: Settings) -> None:
+    app.middlewares.append(request_middleware(settings))
+    app.on_cleanup.append(_flush_answers)  # the last requests' lines and counts, at once

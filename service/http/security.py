@@ -1,5 +1,5 @@
-"""CORS for the configured article origins, the Origin half of CSRF protection, and security
-headers on every response.
+"""CORS for the configured article origins, the Origin half of CSRF protection, and the
+security headers every response carries; the request middleware applies them.
 
 The other half of CSRF protection, the per-session token, is checked where the session is
 resolved (`service.auth.web`), because only a cookie-authenticated request needs it.
@@ -10,11 +10,9 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from aiohttp import hdrs, web
-from aiohttp.typedefs import Handler
 
-from ..errors import CsrfFailed, Forbidden, ServiceError
+from ..errors import CsrfFailed, Forbidden
 from ..settings import Settings
-from .errors import error_response
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 ALLOWED_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-CSRF-Token, X-Request-Id"
@@ -46,51 +44,61 @@ def request_origin(request: web.Request) -> str | None:
     return origin_of(referer) if referer else None
 
 
-def setup_security(app: web.Application, settings: Settings) -> None:
-    origins = Origins(settings)
+# On every answer (set by the request middleware, `service.http.requests`, and by the two
+# handlers that start streaming before they return: the audit export and the events stream).
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+}
+# On JSON answers: nothing in them may run or be framed.
+JSON_CSP = "default-src 'none'; frame-ancestors 'none'"
 
-    @web.middleware
-    async def cors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        origin = request.headers.get(hdrs.ORIGIN)
-        preflight = (
-            request.method == "OPTIONS" and hdrs.ACCESS_CONTROL_REQUEST_METHOD in request.headers
-        )
-        response: web.StreamResponse
-        try:
-            if preflight:
-                if not origins.allowed(origin):
-                    raise Forbidden("This origin may not call the API.", code="origin_not_allowed")
-                response = web.Response(status=204)
-            else:
-                cookie_auth = request.cookies.get(settings.sessions.cookie_name) and (
-                    hdrs.AUTHORIZATION not in request.headers
-                )
-                # A cookie rides along on cross-site requests; only allowed pages may use it.
-                if request.method in UNSAFE_METHODS and cookie_auth:
-                    if not origins.allowed(request_origin(request)):
-                        raise CsrfFailed(reason="origin")
-                response = await handler(request)
-        except ServiceError as exc:
-            response = error_response(exc)
-        if origin and origins.allowed(origin):
-            response.headers[hdrs.ACCESS_CONTROL_ALLOW_ORIGIN] = origin
-            response.headers[hdrs.ACCESS_CONTROL_ALLOW_CREDENTIALS] = "true"
-            response.headers[hdrs.ACCESS_CONTROL_EXPOSE_HEADERS] = "Retry-After, X-Request-Id"
-            if preflight:
-                response.headers[hdrs.ACCESS_CONTROL_ALLOW_METHODS] = ALLOWED_METHODS
-                response.headers[hdrs.ACCESS_CONTROL_ALLOW_HEADERS] = ALLOWED_HEADERS
-                response.headers[hdrs.ACCESS_CONTROL_MAX_AGE] = "600"
-        response.headers.add(hdrs.VARY, "Origin")
-        return response
 
-    async def on_prepare(request: web.Request, response: web.StreamResponse) -> None:
+def add_security_headers(response: web.StreamResponse) -> None:
+    """The headers every answer carries, unless the handler chose its own (pages set a
+    stricter Referrer-Policy and their own Content-Security-Policy)."""
+    headers = response.headers
+    for name, value in SECURITY_HEADERS.items():
+        headers.setdefault(name, value)
+    content_type = headers.get(hdrs.CONTENT_TYPE)
+    if content_type is not None and content_type.startswith("application/json"):
+        headers.setdefault("Content-Security-Policy", JSON_CSP)
+
+
+class Cors:
+    """CORS for the configured article origins and the Origin half of CSRF protection, as two
+    steps of the request middleware: `check` before the handler, `decorate` after."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.origins = Origins(settings)
+        self.cookie_name = settings.sessions.cookie_name
+
+    def check(self, request: web.Request, origin: str | None) -> web.Response | None:
+        """The answer to a preflight, or None to go on to the handler. Raises for a preflight
+        from an origin that is not allowed, and for a cookie-authenticated change from a page
+        that is not allowed (a cookie rides along on cross-site requests)."""
+        method = request.method
+        if method == "OPTIONS" and hdrs.ACCESS_CONTROL_REQUEST_METHOD in request.headers:
+            if not self.origins.allowed(origin):
+                raise Forbidden("This origin may not call the API.", code="origin_not_allowed")
+            return web.Response(status=204)
+        if (
+            method in UNSAFE_METHODS
+            and hdrs.AUTHORIZATION not in request.headers
+            and request.cookies.get(self.cookie_name)
+            and not self.origins.allowed(request_origin(request))
+        ):
+            raise CsrfFailed(reason="origin")
+        return None
+
+    def decorate(self, response: web.StreamResponse, origin: str | None, preflight: bool) -> None:
         headers = response.headers
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        if response.content_type == "application/json":
-            headers.setdefault(
-                "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"
-            )
-
-    app.middlewares.append(cors_middleware)
-    app.on_response_prepare.append(on_prepare)
+        if origin and self.origins.allowed(origin):
+            headers[hdrs.ACCESS_CONTROL_ALLOW_ORIGIN] = origin
+            headers[hdrs.ACCESS_CONTROL_ALLOW_CREDENTIALS] = "true"
+            headers[hdrs.ACCESS_CONTROL_EXPOSE_HEADERS] = "Retry-After, X-Request-Id"
+            if preflight:
+                headers[hdrs.ACCESS_CONTROL_ALLOW_METHODS] = ALLOWED_METHODS
+                headers[hdrs.ACCESS_CONTROL_ALLOW_HEADERS] = ALLOWED_HEADERS
+                headers[hdrs.ACCESS_CONTROL_MAX_AGE] = "600"
+        headers.add(hdrs.VARY, "Origin")

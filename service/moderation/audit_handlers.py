@@ -12,6 +12,7 @@ from ..appkeys import MODERATION
 from ..comments.ids import COMMENT_ID
 from ..errors import InvalidRequest
 from ..http.body import json_response, query_int
+from ..http.security import SECURITY_HEADERS
 from . import audit
 from .sanctions import USER_ID
 from .stats import stats
@@ -74,7 +75,11 @@ async def export_audit(request: web.Request) -> web.StreamResponse:
     queue = request.app[MODERATION]
     since = _since(request)  # before the 200 is sent: a bad value still gets its 400
     response = web.StreamResponse(
-        headers={"Content-Type": "application/x-ndjson", "Cache-Control": "no-store"}
+        headers={
+            "Content-Type": "application/x-ndjson",
+            "Cache-Control": "no-store",
+            **SECURITY_HEADERS,
+        }
     )
     await response.prepare(request)
     chunk: list[bytes] = []

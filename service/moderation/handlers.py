@@ -16,6 +16,7 @@ from ..comments.ids import COMMENT_ID
 from ..comments.model import iso
 from ..errors import InvalidRequest, NotFound
 from ..http.body import Field, json_response, query_int, read_json
+from ..http.security import SECURITY_HEADERS
 from ..store.keys import Keys
 from . import article_handlers, audit, audit_handlers, policy_handlers, user_handlers
 from .events import EventHub
@@ -211,7 +212,7 @@ async def get_events(request: web.Request) -> web.StreamResponse:
     line is the event as JSON."""
     await require_moderator(request)
     async with (
-        sse_response(request, headers={"Cache-Control": "no-store"}) as stream,
+        sse_response(request, headers={"Cache-Control": "no-store", **SECURITY_HEADERS}) as stream,
         request.app[EVENTS].subscribe() as inbox,
     ):
         while stream.is_connected():

@@ -230,10 +230,7 @@ def setup_routes(app: web.Application) -> None:
     settings = app[SETTINGS]
     if settings.oauth.dev.enabled and not settings.development:
         raise SettingsError(["oauth.dev.enabled: the development login is refused in production"])
-    try:
-        trusted_networks(settings.server.trusted_proxies)
-    except ValueError as exc:
-        raise SettingsError([f"server.trusted_proxies: {exc}"]) from exc
+    trusted_networks(settings.server.trusted_proxies)  # a bad entry stops start-up
     app[LOGIN_PROVIDERS] = providers_from(settings)
     app[LOGIN_POLICY] = ReturnPolicy(settings)
     app.cleanup_ctx.append(_login_ctx)
