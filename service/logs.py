@@ -7,6 +7,7 @@ import contextvars
 import logging
 import logging.handlers
 import queue
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -52,47 +53,54 @@ _listener: logging.handlers.QueueListener | None = None
 _access = logging.getLogger("service.access")
 
 
-class _Stamps:
-    """ISO 8601 times to the millisecond, with the date and time part made once a second."""
-
-    def __init__(self) -> None:
-        self._second = -1
-        self._stamp = ""
-
-    def __call__(self, wall: float) -> str:
-        second = int(wall)
-        if second != self._second:
-            self._second = second
-            self._stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-        return f"{self._stamp}.{int((wall - second) * 1000):03d}Z"
-
-
-_stamp = _Stamps()
-
-
 def access_enabled() -> bool:
     return _access.isEnabledFor(logging.INFO)
 
 
-def write_access(entries: list[tuple[float, dict[str, Any]]]) -> None:
-    """Access lines, one per answered request: (wall-clock time of the answer, its fields,
-    `request_id` among them). The request middleware collects them and calls this in batches,
-    so that a busy worker pays one hand-off to the writer thread per batch instead of the
-    logging machinery per request (docs/performance.md). Each line has the shape of every
-    other record."""
+# An answered request for the access log: (wall-clock time of the answer, request id, method,
+# route template or "-", status, milliseconds, client digest).
+AccessEntry = tuple[float, str, str, str, int, float, str]
+_SAFE_FIELD = re.compile(r"^[A-Za-z0-9._{}/-]*$")
+
+
+def _escaped(text: str) -> str:
+    """`text` as it goes between the quotes of a JSON string."""
+    valid = text.encode("utf-8", "backslashreplace").decode()  # lone surrogates, say
+    return orjson.dumps(valid).decode()[1:-1]
+
+
+def write_access(entries: list[AccessEntry]) -> None:
+    """Access lines, one per answered request, in the shape of every other record. The
+    request middleware collects them and calls this in batches, so that a busy worker pays
+    one hand-off to the writer thread per batch instead of the logging machinery per request
+    (docs/performance.md).
+
+    Each line is put together directly, not through a JSON encoder per line: the middleware's
+    values need no escaping (request ids it checked or made, methods from a fixed set, route
+    templates, hex digests), and a line with any other character is escaped in full."""
     if _listener is None:  # logging not set up by us (tests, embedding): plain records
-        for _wall, fields in entries:
-            _access.info("request", extra=fields)
+        for _wall, rid, method, route, status, ms, client in entries:
+            fields = {"method": method, "route": route, "status": status, "ms": ms}
+            _access.info("request", extra={"request_id": rid, **fields, "client": client})
         return
     if not entries or not access_enabled():
         return
-    head = {"ts": "", "level": "info", "logger": "service.access", "msg": "request"}
+    second, stamp = -1, ""
     lines = []
-    for wall, fields in entries:
-        head["ts"] = _stamp(wall)
-        lines.append(orjson.dumps({**head, **fields}, default=str))
+    for wall, rid, method, route, status, ms, client in entries:
+        if int(wall) != second:
+            second = int(wall)
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        if not _SAFE_FIELD.match(rid + method + route + client):
+            rid, method, route, client = map(_escaped, (rid, method, route, client))
+        lines.append(
+            f'{{"ts":"{stamp}.{int((wall - second) * 1000):03d}Z","level":"info",'
+            f'"logger":"service.access","msg":"request","request_id":"{rid}",'
+            f'"method":"{method}","route":"{route}","status":{int(status)},"ms":{float(ms)!r},'
+            f'"client":"{client}"}}'
+        )
     record = logging.LogRecord("service.access", logging.INFO, "", 0, "", None, None)
-    record.msg = b"\n".join(lines).decode()
+    record.msg = "\n".join(lines)
     record._lines = True
     _listener.queue.put_nowait(record)
 

@@ -10,6 +10,9 @@ import sys
 
 import orjson
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from service.http.requests import Answers, client_digest
 from service.logs import flush_logs, setup_logging
@@ -106,3 +109,33 @@ async def test_access_lines_are_written_within_a_moment_without_a_flush(
     assert [line["route"] for line in access] == ["/api/v1/articles/{article_id}/comments"] * 5
     assert all(line["status"] == 200 and line["ts"].endswith("Z") for line in access)
     assert len({line["request_id"] for line in access}) == 5
+
+
+@hypothesis_settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(st.text(max_size=20), st.sampled_from(["GET", "OTHER"]), st.text(max_size=30)),
+        # (lone surrogates cannot reach here: ids and routes are checked or the app's own)
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_access_lines_are_json_whatever_the_fields_hold(captured, fields):
+    """Access lines are put together without a JSON encoder per line; a field with quotes,
+    backslashes, control or non-ASCII characters must still give one valid JSON object per
+    line holding exactly that text."""
+    from service import logs
+
+    captured.seek(0)
+    captured.truncate()
+    logs.write_access(
+        [(1764201600.25, rid, method, route, 201, 1.5, "ab12") for rid, method, route in fields]
+    )
+    logs.flush_logs()
+    # JSON lines end at "\n" only (a U+2028 in a field is not a line break to a reader)
+    lines = [orjson.loads(line) for line in captured.getvalue().split("\n") if line]
+    assert [(line["request_id"], line["method"], line["route"]) for line in lines] == fields
+    assert {line["ts"] for line in lines} == {"2025-11-27T00:00:00.250Z"}
+    assert all(line["status"] == 201 and line["ms"] == 1.5 for line in lines)

@@ -27,20 +27,19 @@ METRICS_PATH = "/metrics"
 UNMATCHED = "unmatched"  # requests no route took: their paths are whatever a client sent
 
 
-_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 # Label children by their values: `labels()` hashes and checks its arguments on every call.
 _counted: dict[tuple[str, str, int], Any] = {}
 _timed: dict[tuple[str, str], Any] = {}
 
 
 def count_requests(answered: Iterable[tuple[str, str, int, float]]) -> None:
-    """Count and time answered requests, (method, route template or UNMATCHED, status,
-    seconds) each. The request middleware collects them and calls this in batches."""
+    """Count and time answered requests, (method from METHODS or "OTHER", route template or
+    UNMATCHED, status, seconds) each. The request middleware collects them and calls this in
+    batches."""
     counts: dict[tuple[str, str, int], int] = {}
     times: dict[tuple[str, str], list[float]] = {}
     for method, route, status, seconds in answered:
-        if method not in _METHODS:
-            method = "OTHER"  # clients pick methods; labels take a small fixed set
         key = (method, route, status)
         counts[key] = counts.get(key, 0) + 1
         timed = times.get((method, route))

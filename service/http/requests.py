@@ -26,11 +26,11 @@ from typing import Any
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
 
-from ..logs import access_enabled, hold_back, request_id, write_access
+from ..logs import hold_back, request_id, write_access
 from ..settings import Settings
 from .errors import CLIENT_CLOSED_REQUEST, ErrorAnswers
 from .forwarded import client_ip, trusted_networks
-from .metrics import UNMATCHED, count_requests
+from .metrics import METHODS, UNMATCHED, count_requests
 from .security import Cors, add_security_headers
 
 _INCOMING_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -83,27 +83,20 @@ class Answers:
         pending, self._pending = self._pending, []
         if not pending:
             return
-        count_requests(
-            (method, UNMATCHED if resource is None or failed else resource.canonical, status, s)
-            for _, _, method, resource, failed, status, s, _ in pending
-        )
-        if access_enabled():
-            write_access(
-                [
-                    (
-                        wall,
-                        {
-                            "request_id": rid,
-                            "method": method,
-                            "route": resource.canonical if resource is not None else "-",
-                            "status": status,
-                            "ms": round(seconds * 1000, 2),
-                            "client": client_digest(address),
-                        },
-                    )
-                    for wall, rid, method, resource, _, status, seconds, address in pending
-                ]
+        counted = []
+        logged = []
+        for wall, rid, method, resource, failed, status, seconds, address in pending:
+            if method not in METHODS:
+                method = "OTHER"  # clients pick methods; logs and labels take a fixed set
+            route = resource.canonical if resource is not None else "-"
+            counted.append(
+                (method, UNMATCHED if route == "-" or failed else route, status, seconds)
             )
+            logged.append(
+                (wall, rid, method, route, status, round(seconds * 1000, 2), client_digest(address))
+            )
+        count_requests(counted)
+        write_access(logged)
 
 
 answers = Answers()
