@@ -80,8 +80,8 @@ def write_access(entries: list[AccessEntry]) -> None:
     templates, hex digests), and a line with any other character is escaped in full."""
     if _listener is None:  # logging not set up by us (tests, embedding): plain records
         for _wall, rid, method, route, status, ms, client in entries:
-            fields = {"method": method, "route": route, "status": status, "ms": ms}
-            _access.info("request", extra={"request_id": rid, **fields, "client": client})
+            fields = {"request_id": rid, "method": method, "route": route, "status": status}
+            _access.info("request", extra={**fields, "ms": ms, "client": client})
         return
     if not entries or not access_enabled():
         return

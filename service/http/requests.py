@@ -88,9 +88,9 @@ class Answers:
         for wall, rid, method, resource, failed, status, seconds, address in pending:
             if method not in METHODS:
                 method = "OTHER"  # clients pick methods; logs and labels take a fixed set
-            route = resource.canonical if resource is not None else "-"
+            route = resource.canonical if resource is not None else "-"  # "-": no route took it
             counted.append(
-                (method, UNMATCHED if route == "-" or failed else route, status, seconds)
+                (method, UNMATCHED if failed or resource is None else route, status, seconds)
             )
             logged.append(
                 (wall, rid, method, route, status, round(seconds * 1000, 2), client_digest(address))
