@@ -111,12 +111,16 @@ end
 
 
 def wrk(
-    port: int, scenario: str, duration: int, connections: int, env: dict[str, str]
-) -> dict[str, float]:
+    port: int, scenario: str, duration: int, connections: int, env: dict[str, str],
+    threads: int = 2, timeout: int = 2,
+) -> dict[str, float]:  # fmt: skip
+    """One wrk run; `timeout` is wrk's per-request limit in seconds (a request slower than that
+    counts as an error)."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(SCENARIO_LUA[scenario] + DONE_LUA)
     run = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", f.name, f"http://127.0.0.1:{port}"],
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", f"{timeout}s", "--latency",
+         "-s", f.name, f"http://127.0.0.1:{port}"],
         capture_output=True, text=True, env={**os.environ, **env}, timeout=duration + 60,
     )  # fmt: skip
     if run.returncode != 0:
@@ -127,6 +131,7 @@ def wrk(
     assert match, out
     requests, seconds, p50, p99, bad_status, socket_errors = map(float, match.groups())
     return {
+        "requests": requests,
         "rps": requests / seconds,
         "p50": p50,
         "p99": p99,
@@ -328,6 +333,9 @@ def main() -> None:
                     raise
             for scenario in args.scenarios:
                 if scenario == "get" and workers == args.workers[0]:
+                    if "post" not in args.scenarios[: args.scenarios.index("get")]:
+                        # Nothing posted yet: pages would be empty beside the bare app's full ones.
+                        wrk(service_port, "post", 3, args.connections, wenv)
                     asyncio.run(approve_everything(redis.url))
                 for name, port, extra in targets:
                     if name == "isso" and scenario == "mix":
@@ -357,7 +365,7 @@ def main() -> None:
             f"{workers:<8}{scenario:<9}{name:<9}{r['rps']:>9.0f}{r['p50']:>9.2f}{r['p99']:>9.2f}"
             f"{r['bad']:>9.0f}{r['errors']:>8.0f}{r['rps'] / bare:>8.0%}{r['cpu_us']:>12.0f}"
         )
-    if memory:
+    if memory and memory[0]:
         count, per_comment, body = memory
         print(
             f"\nRedis memory: {count} comments, {per_comment:.0f} bytes each in all "
