@@ -32,7 +32,6 @@ class RedisClusterProcess:
         self.replicas = replicas
         self.nodes: list[RedisProcess] = []
         for i in range((replicas + 1) * primaries):
-            port = free_port()
             # The bus port is chosen too: the default (port + 10000) may be taken or too high.
             options = (
                 "--cluster-enabled", "yes",
@@ -41,7 +40,7 @@ class RedisClusterProcess:
                 "--cluster-node-timeout", str(node_timeout_ms),
                 *extra,
             )  # fmt: skip
-            self.nodes.append(RedisProcess(directory / f"node-{i}", port=port, extra=options))
+            self.nodes.append(RedisProcess(directory / f"node-{i}", extra=options))
 
     @property
     def seeds(self) -> list[str]:
@@ -49,8 +48,12 @@ class RedisClusterProcess:
         return [f"127.0.0.1:{node.port}" for node in self.nodes]
 
     def start(self, timeout: float = 60.0) -> None:
-        for node in self.nodes:
-            node.start()
+        try:
+            for node in self.nodes:
+                node.start()
+        except BaseException:
+            self.stop()  # the nodes that did start
+            raise
         create = [
             redis_cli_binary(), "--cluster", "create", *self.seeds,
             "--cluster-replicas", str(self.replicas), "--cluster-yes",

@@ -32,6 +32,10 @@ def redis_cli_binary() -> str:
     return str(Path(redis_server_binary()).with_name("redis-cli"))
 
 
+class PortTaken(RuntimeError):
+    """redis-server could not bind its port (or its cluster bus port)."""
+
+
 class RedisProcess:
     """One redis-server on 127.0.0.1:<private port>, data under `directory`."""
 
@@ -44,16 +48,33 @@ class RedisProcess:
         extra: tuple[str, ...] = (),
     ):
         self.directory = directory
+        # A port chosen here may be taken by another process between free_port() and Redis's
+        # bind; then the first start tries other ones (a restart keeps its port: clients have it).
+        self.own_port = port is None
         self.port = port or free_port()
         self.aof = aof  # None: no persistence; "always" / "everysec": AOF with that fsync
         self.extra = extra  # more redis-server options (cluster mode, sentinel...)
         self.process: subprocess.Popen[bytes] | None = None
+        self.started = False
 
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self, timeout: float = 10.0) -> None:
+        for attempt in range(3):
+            try:
+                return self._start(timeout)
+            except PortTaken:
+                if not self.own_port or self.started or attempt == 2:
+                    raise
+                self.port = free_port()
+                self.extra = tuple(
+                    str(free_port()) if previous == "--cluster-port" else value
+                    for previous, value in zip(("", *self.extra), self.extra, strict=False)
+                )
+
+    def _start(self, timeout: float) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         args = [
             redis_server_binary(),
@@ -74,11 +95,13 @@ class RedisProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.ping():
+                self.started = True
                 return
             if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"redis-server exited: {(self.directory / 'redis.log').read_text()}"
-                )
+                log = (self.directory / "redis.log").read_text()
+                if "Address already in use" in log:
+                    raise PortTaken(log)
+                raise RuntimeError(f"redis-server exited: {log}")
             time.sleep(0.02)
         raise RuntimeError("redis-server did not start")
 

@@ -157,3 +157,27 @@ async def test_a_stalled_redis_answers_503_within_the_timeout_instead_of_piling_
     await direct.execute_command("CLIENT", "UNPAUSE")
     await direct.aclose()
     assert (await client.get(URL.format("a-1"))).status == 200
+
+
+def test_a_test_redis_whose_port_is_taken_meanwhile_starts_on_another(tmp_path):
+    """The tests pick free ports and Redis binds them a moment later; another process may take
+    one in between (it happened beside a benchmark). The first start then tries other ports,
+    the cluster bus port included, instead of failing the run; a restart keeps its port."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        server = RedisProcess(tmp_path / "redis", extra=("--cluster-port", "0"))
+        server.port = taken.getsockname()[1]
+        server.extra = ("--cluster-port", str(taken.getsockname()[1]))
+        try:
+            server.start()
+            assert server.port != taken.getsockname()[1] and server.ping()
+            assert server.extra[1] != str(taken.getsockname()[1])
+            port = server.port
+            server.stop()
+            server.start()  # a restart: the same port
+            assert server.port == port and server.ping()
+        finally:
+            server.stop()
