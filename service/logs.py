@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import contextvars
+import functools
 import logging
 import logging.handlers
 import queue
@@ -20,13 +21,23 @@ request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", d
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message"}
 
 
+@functools.lru_cache(maxsize=8)  # records come second after second
+def _second_text(second: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+
+
+def utc_ms(wall: float) -> str:
+    """A record's time: UTC to the millisecond, 2026-11-27T00:46:47.307Z."""
+    second = int(wall)
+    return f"{_second_text(second)}.{int((wall - second) * 1000):03d}Z"
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         if getattr(record, "_lines", False):
             return str(record.msg)  # a batch of access lines, formatted already
         entry: dict[str, Any] = {
-            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-            + f".{int(record.msecs):03d}Z",
+            "ts": utc_ms(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": record.getMessage(),
@@ -85,16 +96,12 @@ def write_access(entries: list[AccessEntry]) -> None:
         return
     if not entries or not access_enabled():
         return
-    second, stamp = -1, ""
     lines = []
     for wall, rid, method, route, status, ms, client in entries:
-        if int(wall) != second:
-            second = int(wall)
-            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
         if not _SAFE_FIELD.match(rid + method + route + client):
             rid, method, route, client = map(_escaped, (rid, method, route, client))
         lines.append(
-            f'{{"ts":"{stamp}.{int((wall - second) * 1000):03d}Z","level":"info",'
+            f'{{"ts":"{utc_ms(wall)}","level":"info",'
             f'"logger":"service.access","msg":"request","request_id":"{rid}",'
             f'"method":"{method}","route":"{route}","status":{int(status)},"ms":{float(ms)!r},'
             f'"client":"{client}"}}'

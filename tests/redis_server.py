@@ -68,11 +68,15 @@ class RedisProcess:
             except PortTaken:
                 if not self.own_port or self.started or attempt == 2:
                     raise
-                self.port = free_port()
-                self.extra = tuple(
-                    str(free_port()) if previous == "--cluster-port" else value
-                    for previous, value in zip(("", *self.extra), self.extra, strict=False)
-                )
+                self._choose_other_ports()
+
+    def _choose_other_ports(self) -> None:
+        """A new port, and a new cluster bus port if one is set (either may have been taken)."""
+        self.port = free_port()
+        extra = list(self.extra)
+        if "--cluster-port" in extra:
+            extra[extra.index("--cluster-port") + 1] = str(free_port())
+        self.extra = tuple(extra)
 
     def _start(self, timeout: float) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)

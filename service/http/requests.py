@@ -24,7 +24,7 @@ import time
 from typing import Any
 
 from aiohttp import hdrs, web
-from aiohttp.typedefs import Handler
+from aiohttp.typedefs import Handler, Middleware
 
 from ..logs import hold_back, request_id, write_access
 from ..settings import Settings
@@ -103,7 +103,7 @@ answers = Answers()
 hold_back(answers.flush)
 
 
-def request_middleware(settings: Settings) -> Any:
+def request_middleware(settings: Settings) -> Middleware:
     cors = Cors(settings)
     errors = ErrorAnswers(settings)
     trusted = trusted_networks(settings.server.trusted_proxies)
