@@ -9,6 +9,7 @@ cores); then Redis memory per stored comment. Everything it starts, it stops.
 
     python bench/load.py                      # POST, GET and the mix, 1 and 2 workers
     python bench/load.py --isso               # also Isso (installs it into var/bench/isso)
+    python bench/load.py --floor              # also the floor: bare app + body checks + rules
     python bench/load.py --duration 5 --workers 1 --scenarios post
 
 Scenarios: `post` (new comments by thousands of readers), `get` (pages of approved comments),
@@ -261,6 +262,12 @@ def main() -> None:
     parser.add_argument("--readers", type=int, default=8000, help="distinct readers posting")
     parser.add_argument("--isso", action="store_true", help="also run Isso (pip installs it)")
     parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also run bench/floor_app.py: the bare app plus the body checks and the rules "
+        "every post must get, without Redis (an upper bound for the service's posts)",
+    )
+    parser.add_argument(
         "--policy",
         choices=["volume", "shipped"],
         default="volume",
@@ -307,6 +314,23 @@ def main() -> None:
             ]
             servers = {"bare": [p.pid for p in bare], "service": [service.pid]}
             targets = [("bare", bare_port, wenv), ("service", service_port, wenv)]
+            if args.floor:
+                floor_port = free_port()
+                floor = [
+                    procs.start(
+                        [
+                            sys.executable,
+                            str(ROOT / "bench" / "floor_app.py"),
+                            str(floor_port),
+                            str(rules or ROOT / "config" / "rules.toml"),
+                        ],
+                        None,
+                        "floor",
+                    )
+                    for _ in range(workers)
+                ]
+                servers["floor"] = [p.pid for p in floor]
+                targets.append(("floor", floor_port, wenv))
             if args.isso:
                 isso_port = free_port()
                 venv = isso_venv(ROOT / "var" / "bench")
@@ -325,6 +349,8 @@ def main() -> None:
                 servers["isso"] = [isso.pid]
             wait_http(f"http://127.0.0.1:{service_port}/readyz")
             wait_http(f"http://127.0.0.1:{bare_port}/api/v1/articles/x/comments")
+            if args.floor:
+                wait_http(f"http://127.0.0.1:{floor_port}/api/v1/articles/x/comments")
             if args.isso:
                 try:
                     wait_http(f"http://127.0.0.1:{isso_port}/?uri=%2Fx")
@@ -340,6 +366,8 @@ def main() -> None:
                 for name, port, extra in targets:
                     if name == "isso" and scenario == "mix":
                         continue  # Isso has no moderators' API
+                    if name == "floor" and scenario != "post":
+                        continue  # its pages are the bare app's
                     cpu_before = tree_cpu_seconds(servers[name])
                     result = wrk(port, scenario, args.duration, args.connections, extra)
                     served = result["rps"] * args.duration
