@@ -139,3 +139,31 @@ def test_access_lines_are_json_whatever_the_fields_hold(captured, fields):
     assert [(line["request_id"], line["method"], line["route"]) for line in lines] == fields
     assert {line["ts"] for line in lines} == {"2025-11-27T00:00:00.250Z"}
     assert all(line["status"] == 201 and line["ms"] == 1.5 for line in lines)
+
+
+def test_answers_left_by_a_loop_that_ended_are_handed_on_by_the_next(monkeypatch):
+    """A batch whose loop ended before its flush ran (one test's loop, then the next's) is not
+    kept back: the next answer, on another loop, hands it on, and schedules its own flush."""
+    from service.http import requests
+
+    written: list[list[tuple[object, ...]]] = []
+    monkeypatch.setattr(requests, "write_access", lambda entries: written.append(entries))
+    monkeypatch.setattr(requests, "count_requests", lambda batch: None)
+    answers = Answers()
+
+    def answer(rid: str, at: float) -> tuple[float, str, str, None, bool, int, float, str]:
+        return (at, rid, "GET", None, False, 200, 0.001, "192.0.2.1")
+
+    async def first() -> None:
+        answers.add(answer("first", 1_000.0))  # the loop ends before its flush is due
+
+    async def second() -> None:
+        answers.add(answer("second", 1_000.0 + Answers.DELAY + Answers.LOST_AFTER + 0.1))
+        assert [[e[1] for e in batch] for batch in written] == [["first", "second"]]
+        answers.add(answer("third", 1_002.0))
+        await asyncio.sleep(Answers.DELAY * 3)  # this loop runs, so its flush does
+
+    asyncio.run(first())
+    assert written == []
+    asyncio.run(second())
+    assert [[e[1] for e in batch] for batch in written] == [["first", "second"], ["third"]]

@@ -65,21 +65,26 @@ class Answers:
     """The records of answered requests, handed on in batches (see the module's doc)."""
 
     DELAY = 0.05
+    # A flush this late has no loop to run it (the loop it was scheduled on has ended).
+    LOST_AFTER = 1.0
 
     def __init__(self) -> None:
         self._pending: list[_Answer] = []
-        self._scheduled: asyncio.AbstractEventLoop | None = None  # the loop a flush waits on
+        # Wall-clock time after which a new answer schedules a flush: 0 when none is scheduled.
+        # Checked against the answer's own time, not the running loop: on Python 3.11
+        # `asyncio.get_running_loop()` makes a getpid system call, which cost a page read 3 %.
+        self._due = 0.0
 
     def add(self, answer: _Answer) -> None:
-        loop = asyncio.get_running_loop()
-        if self._scheduled is not loop:  # none yet, or one on a loop that has since ended
-            self.flush()  # what that loop left, if anything
-            self._scheduled = loop
-            loop.call_later(self.DELAY, self.flush)
         self._pending.append(answer)
+        if answer[0] >= self._due:
+            if self._due:  # scheduled on a loop that has ended: what it left goes now
+                self.flush()
+            self._due = answer[0] + self.DELAY + self.LOST_AFTER
+            asyncio.get_running_loop().call_later(self.DELAY, self.flush)
 
     def flush(self) -> None:
-        self._scheduled = None
+        self._due = 0.0
         pending, self._pending = self._pending, []
         if not pending:
             return
