@@ -85,11 +85,24 @@ LOGINS = Counter(
 # ---------------------------------------------------------------- domain points
 
 
+# Label children by their values, for the counters bumped per comment: `labels()` hashes and
+# checks its arguments on every call.
+_outcomes: dict[str, Any] = {}
+_rule_hits: dict[tuple[str, str], Any] = {}
+
+
 def comment_screened(outcome: str, hits: Iterable[Mapping[str, Any]]) -> None:
     """A new comment (not an idempotent replay) has been screened and stored."""
-    COMMENTS.labels(outcome).inc()
+    counter = _outcomes.get(outcome)
+    if counter is None:
+        counter = _outcomes[outcome] = COMMENTS.labels(outcome)
+    counter.inc()
     for hit in hits:
-        RULE_HITS.labels(str(hit.get("rule_id", "")), str(hit.get("action", ""))).inc()
+        key = (str(hit.get("rule_id", "")), str(hit.get("action", "")))
+        counter = _rule_hits.get(key)
+        if counter is None:
+            counter = _rule_hits[key] = RULE_HITS.labels(*key)
+        counter.inc()
 
 
 def comments_claimed(view: str, count: int) -> None:

@@ -22,11 +22,12 @@ def shard_of(article_id: str) -> int:
 class Keys:
     def __init__(self, prefix: str) -> None:
         self.prefix = prefix
+        self._shards = [f"{prefix}:{{s{shard:02d}}}:" for shard in range(SHARDS)]
 
     # ---- article shards
     def shard(self, shard: int) -> str:
         """The shard's key prefix; Lua scripts derive comment keys from it."""
-        return f"{self.prefix}:{{s{shard:02d}}}:"
+        return self._shards[shard]
 
     def comment(self, shard: int, comment_id: str) -> str:
         return f"{self.shard(shard)}c:{comment_id}"
