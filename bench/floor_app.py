@@ -20,6 +20,7 @@ from bare_app import get, moderation
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from service.cli import _settle_heap  # noqa: E402
 from service.comments.length import checked_body  # noqa: E402
 from service.rules import ContextFacts, fingerprint  # noqa: E402
 from service.rules.ruleset import load_ruleset  # noqa: E402
@@ -44,6 +45,7 @@ async def post(request: web.Request) -> web.Response:
 
 
 def main() -> None:
+    _settle_heap()  # as the service's workers do
     app = web.Application()
     app.router.add_post("/api/v1/articles/{article_id}/comments", post)
     app.router.add_get("/api/v1/articles/{article_id}/comments", get)
