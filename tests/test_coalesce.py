@@ -41,6 +41,10 @@ async def test_one_failing_command_fails_only_its_caller(coalescer, key_prefix):
     )
     assert results[0] == 1 and results[2] == 2
     assert isinstance(results[1], ResponseError)
+    # Alone (no round trip out, so sent at once), an error reply is raised all the same.
+    with pytest.raises(ResponseError):
+        await coalescer.execute("INCR", f"{key_prefix}:s")
+    assert await coalescer.execute("GET", f"{key_prefix}:s") == b"text"
 
 
 async def test_scripts_are_loaded_again_after_redis_forgets_them(coalescer, settings, key_prefix):

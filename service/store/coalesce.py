@@ -71,13 +71,22 @@ class Coalescer:
             self._loop.call_soon(self._flush)
 
     async def execute(self, *args: Any) -> Any:
+        """One command: at once when no round trip is out (no wait for the next batch), else
+        in the next shared one. Alone, it still goes through this class's own packing and
+        reading, which cost less than redis-py's `execute_command`; on a cluster, through
+        redis-py, which knows the slots."""
         if self._in_flight == 0 or self._direct:
             self._in_flight += 1
             try:
                 async with self._slots:
-                    return await self.client.execute_command(*args)
+                    if isinstance(self.client, RedisCluster):
+                        return await self.client.execute_command(*args)
+                    (result,) = await self._round_trip([args])
             finally:
                 self._in_flight -= 1
+            if isinstance(result, Exception):
+                raise result
+            return result
         return await self.submit(*args)
 
     async def execute_many(self, commands: list[tuple[Any, ...]]) -> list[Any]:
