@@ -334,6 +334,9 @@ _KB_C = "rRsSeEfFaAqQtTdDwWcCzZxXvVgG"
 _KB_V = "yYuUiIoOpPhHjJkKlLbBnNmM"
 _KB_CANDIDATE = re.compile(rf"(?<![A-Za-z])[{_KB_C}][{_KB_V}][A-Za-z]*")
 _KB_WORD = re.compile(rf"(?:[{_KB_C}][{_KB_V}]{{1,2}}(?:[{_KB_C}]{{1,2}}(?![{_KB_V}]))?)+")
+_KB_FIRST = frozenset(_KB_C)
+_KB_SECOND = frozenset(_KB_V)
+_LATIN_RUN = re.compile(r"[A-Za-z]+")
 
 
 def _leet(m: re.Match[str]) -> str:
@@ -370,10 +373,9 @@ def readings(text: str, base_reading: Reading | None = None) -> list[Reading]:
         out.append(_collapsed(cur, _RUN2, 1, "collapsed"))
         if _RUN3.search(cur.text) is not None:
             out.append(_collapsed(cur, _RUN3, 2, "collapsed2"))
-    if _KB_CANDIDATE.search(text) is not None:  # what keyboard_reading looks for
-        kb = keyboard_reading(text)
-        if kb is not None:
-            out.append(kb)
+    kb = keyboard_reading(text)
+    if kb is not None:
+        out.append(kb)
     return out
 
 
@@ -465,27 +467,37 @@ def ends_word(text: str, b: int) -> bool:
 def keyboard_reading(text: str) -> Reading | None:
     """Latin words typed with the Korean 2-beolsik layout left on (tlqkf = 시발).
 
-    Only words whose keys make whole syllables count, which English words rarely do.
+    Only words whose keys make whole syllables count, which English words rarely do. A
+    candidate is a whole run of Latin letters whose first two keys are a consonant and a vowel
+    (`_KB_CANDIDATE`); finding the runs with a plain character class and checking two letters
+    is several times faster than that pattern's look-behind, and a word's answer is cached.
     """
     pieces: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
-    for m in _KB_CANDIDATE.finditer(text):
-        if _KB_WORD.fullmatch(m.group()) is None:
+    for m in _LATIN_RUN.finditer(text):
+        word = m.group()
+        if len(word) < 2 or word[0] not in _KB_FIRST or word[1] not in _KB_SECOND:
             continue
-        syllables = _type_hangul(m.group())
+        syllables = _typed_word(word)
         if syllables is None:
             continue
+        at = m.start()
         for syl, a, b in syllables:
             pieces.append(syl)
-            starts.append(m.start() + a)
-            ends.append(m.start() + b)
+            starts.append(at + a)
+            ends.append(at + b)
         pieces.append(" ")
         starts.append(m.end())
         ends.append(m.end())
     if not pieces:
         return None
     return Reading("keyboard", "".join(pieces), starts, ends)
+
+
+@functools.lru_cache(maxsize=8192)
+def _typed_word(word: str) -> tuple[tuple[str, int, int], ...] | None:
+    return _type_hangul(word) if _KB_WORD.fullmatch(word) is not None else None
 
 
 @functools.lru_cache(maxsize=4096)

@@ -284,3 +284,34 @@ def test_innocent_prefilter_marks_only_terms_an_innocent_word_could_hold() -> No
         "발매": True,
         "fuck": False,
     }
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(["tlqkf", "The", "rkq", "dkssud", "QKFH", "xxx", "gksrmf", "wpqkf"]),
+            st.text(alphabet="rRsSeEfFaAqQtTdDwWcCzZxXvVgGyYuUiIoOpPhHjJkKlLbBnNmM", max_size=8),
+            st.text(alphabet=" .,1가나ÀéДz_-'", max_size=4),
+        ),
+        max_size=12,
+    ).map("".join)
+)
+@settings(max_examples=300)
+def test_keyboard_words_are_found_as_the_candidate_pattern_defines_them(text: str) -> None:
+    """The keyboard reading's quick scan (runs of Latin letters, first two keys checked) finds
+    exactly the words `_KB_CANDIDATE` describes, at the same places."""
+    from service.rules.normalize import _KB_CANDIDATE, _typed_word, keyboard_reading
+
+    pieces: list[str] = []
+    starts: list[int] = []
+    for m in _KB_CANDIDATE.finditer(text):
+        syllables = _typed_word(m.group())
+        if syllables is not None:
+            pieces += [syl for syl, _, _ in syllables] + [" "]
+            starts += [m.start() + a for _, a, _ in syllables] + [m.end()]
+    found = keyboard_reading(text)
+    if not pieces:
+        assert found is None
+    else:
+        assert found is not None and found.text == "".join(pieces)
+        assert found.maps() is not None and found.maps()[0] == starts
