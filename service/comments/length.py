@@ -7,6 +7,7 @@ The widget counts the same way with `Intl.Segmenter`.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import regex
@@ -21,8 +22,18 @@ _JOINERS = regex.compile(
     r"[\p{GCB=CR}\p{GCB=Extend}\p{GCB=ZWJ}\p{GCB=Regional_Indicator}\p{GCB=Prepend}"
     r"\p{GCB=SpacingMark}\p{GCB=L}\p{GCB=V}\p{GCB=T}]"
 )
+# Code points that never join a neighbour, whatever follows: Latin and its marks before the
+# combining ones, general punctuation, CJK punctuation and ideographs, precomposed Hangul
+# syllables, full-width forms. A text of only these (most comments) is one cluster per code
+# point; looking for anything else with `re` is several times faster than `_JOINERS` with
+# `regex`'s Unicode properties (10 us on a 130-character comment). A test checks every code
+# point of these ranges against `_JOINERS`.
+PLAIN_RANGES = (
+    "\x00-\x0c\x0e-\u02ff\u2010-\u2027\u3000-\u3029\u4e00-\u9fff\uac00-\ud7a3\uff01-\uff60"
+)
+_NOT_PLAIN = re.compile(f"[^{PLAIN_RANGES}]")
 # C0 and C1 controls, DEL, and lone surrogates; newline, carriage return and tab are allowed.
-_FORBIDDEN = regex.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\p{Cs}]")
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def normalise_body(text: str) -> str:
@@ -34,7 +45,7 @@ def normalise_body(text: str) -> str:
 def grapheme_count(text: str) -> int:
     if text.isascii():
         return len(text) - text.count("\r\n")
-    if _JOINERS.search(text) is None:
+    if _NOT_PLAIN.search(text) is None or _JOINERS.search(text) is None:
         return len(text)
     return len(_GRAPHEME.findall(text))
 
