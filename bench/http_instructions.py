@@ -13,6 +13,9 @@ included). Under callgrind a worker answers ~100 pages a second, so the service 
 `comments.page_cache_seconds = 60`: pages are then mostly cache hits, as they are at full speed
 with the default one second. Needs valgrind and wrk; takes 1-2 minutes per server.
 
+With `--scenario post` the floor is measured too (`bench/floor_app.py`: the bare app plus the
+body checks and the rules, no Redis), which no version of the service can go below.
+
 `--tree DIR` measures the service from another checkout too (a `git worktree` of an older
 commit, say) against the same Redis, so that two versions are compared in one run.
 """
@@ -104,6 +107,11 @@ def main() -> None:
         bare = [sys.executable, str(ROOT / "bench" / "bare_app.py"), str(port)]
         page = f"http://127.0.0.1:{port}/api/v1/articles/x/comments"
         rows.append(("bare aiohttp", *measure(bare, dict(os.environ), ROOT, port, page, args, wenv, tmp, "bare")))  # fmt: skip
+        if args.scenario == "post":  # the floor: bare app + body checks + rules (load.py --floor)
+            port = free_port()
+            floor = [sys.executable, str(ROOT / "bench" / "floor_app.py"), str(port), str(rules)]
+            page = f"http://127.0.0.1:{port}/api/v1/articles/x/comments"
+            rows.append(("floor (checks and rules, no Redis)", *measure(floor, dict(os.environ), ROOT, port, page, args, wenv, tmp, "floor")))  # fmt: skip
         for i, tree in enumerate([ROOT, *map(Path, args.tree)]):
             tree = tree.resolve()
             port = free_port()
