@@ -157,9 +157,8 @@ async def get_view(request: web.Request) -> web.Response:
     await require_moderator(request)
     view = check_view(request.match_info["view"])
     limit = query_int(request, "limit", 50, 1, 200)
-    article = request.query.get("article") or None
-    rule = request.query.get("rule") or None
-    items = await request.app[MODERATION].list_view(view, limit, article, rule)
+    only = ClaimFilter(request.query.get("article") or None, request.query.get("rule") or None)
+    items = await request.app[MODERATION].list_view(view, limit, only.article_id, only.rule_id)
     return json_response({"view": view, "comments": [i.to_json() for i in items]})
 
 

@@ -376,8 +376,16 @@ PATHS: dict[str, Any] = {
             "summary": "The oldest comments of a view, without claiming them.",
             "security": MODERATOR,
             "parameters": [
-                {"name": "article", "in": "query", "schema": {"type": "string"}},
-                {"name": "rule", "in": "query", "schema": {"type": "string"}},
+                {
+                    "name": "article",
+                    "in": "query",
+                    "schema": {"type": "string", "pattern": ARTICLE_ID_PATTERN.pattern},
+                },
+                {
+                    "name": "rule",
+                    "in": "query",
+                    "schema": {"type": "string", "pattern": RULE_ID.pattern},
+                },
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 200}},
             ],
             "responses": {
