@@ -379,12 +379,14 @@ PATHS: dict[str, Any] = {
                 {
                     "name": "article",
                     "in": "query",
-                    "schema": {"type": "string", "pattern": ARTICLE_ID_PATTERN.pattern},
+                    "description": "Only this article's comments (empty: all).",
+                    "schema": {"type": "string", "pattern": f"^$|{ARTICLE_ID_PATTERN.pattern}"},
                 },
                 {
                     "name": "rule",
                     "in": "query",
-                    "schema": {"type": "string", "pattern": RULE_ID.pattern},
+                    "description": "Only comments this rule fired on (empty: all).",
+                    "schema": {"type": "string", "pattern": f"^$|{RULE_ID.pattern}"},
                 },
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 200}},
             ],
