@@ -14,7 +14,6 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from ..store.client import Redis, ScriptCall, decode
 from ..store.keys import Keys
@@ -79,22 +78,22 @@ class SessionStore:
             found = await self.load_script(keys=[session_key, user_key], args=[])
             if not found:
                 return None
-            raw_session, raw_user = (_pairs(found[0]), _pairs(found[1]))
+            data, user = _decoded_pairs(found[0]), _decoded_pairs(found[1])
         else:
             async with self.redis.pipeline(transaction=False) as pipe:
                 pipe.hgetall(session_key)
                 pipe.hgetall(user_key)
                 raw_session, raw_user = await pipe.execute()
-        if not raw_session or not raw_user:
+            data, user = decode_hash(raw_session), decode_hash(raw_user)
+        if not data or not user:
             return None
-        data = decode_hash(raw_session)
         session = Session(
             user_id=user_id,
             digest=digest,
             csrf_token=data.get("csrf", ""),
             created_at=int(data.get("created") or 0),
         )
-        return session, User.from_hash(user_id, decode_hash(raw_user))
+        return session, User.from_hash(user_id, user)
 
     async def delete(self, session: Session) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -112,8 +111,10 @@ class SessionStore:
         return len(keys)
 
 
-def _pairs(flat: list[Any]) -> dict[Any, Any]:
-    return dict(zip(flat[::2], flat[1::2], strict=True))
+def _decoded_pairs(flat: list[bytes]) -> dict[str, str]:
+    """A hash read as a flat list of field, value, field, value, … (a script's HGETALL)."""
+    items = iter(flat)
+    return {field.decode(): value.decode() for field, value in zip(items, items, strict=True)}
 
 
 def csrf_matches(session: Session, presented: str | None) -> bool:
