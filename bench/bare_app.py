@@ -8,6 +8,7 @@ import sys
 
 import orjson
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 
 async def post(request: web.Request) -> web.Response:
@@ -53,14 +54,18 @@ async def get(request: web.Request) -> web.Response:
     return web.Response(body=PAGE, content_type="application/json")
 
 
-def main() -> None:
+def serve(port: int, post_handler: Handler = post) -> None:
+    """The app on `port`, answering posts with `post_handler` (bench/floor_app.py's adds the
+    checks and rules)."""
     app = web.Application()
-    app.router.add_post("/api/v1/articles/{article_id}/comments", post)
+    app.router.add_post("/api/v1/articles/{article_id}/comments", post_handler)
     app.router.add_get("/api/v1/articles/{article_id}/comments", get)
     app.router.add_post("/api/v1/moderation/{tail:.*}", moderation)
-    web.run_app(
-        app, host="127.0.0.1", port=int(sys.argv[1]), access_log=None, print=None, reuse_port=True
-    )
+    web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None, reuse_port=True)
+
+
+def main() -> None:
+    serve(int(sys.argv[1]))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import orjson
 from aiohttp import web
-from bare_app import get, moderation
+from bare_app import serve
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -46,13 +46,7 @@ async def post(request: web.Request) -> web.Response:
 
 def main() -> None:
     _settle_heap()  # as the service's workers do
-    app = web.Application()
-    app.router.add_post("/api/v1/articles/{article_id}/comments", post)
-    app.router.add_get("/api/v1/articles/{article_id}/comments", get)
-    app.router.add_post("/api/v1/moderation/{tail:.*}", moderation)
-    web.run_app(
-        app, host="127.0.0.1", port=int(sys.argv[1]), access_log=None, print=None, reuse_port=True
-    )
+    serve(int(sys.argv[1]), post)
 
 
 if __name__ == "__main__":
