@@ -96,7 +96,7 @@ def _settle_heap() -> None:
     lives as long as the process, so it is frozen out of the collector's reach, and young
     collections run every 5,000 net allocations instead of 700. During 12 s of posts the
     defaults ran ~800 collections for ~0.8 s of CPU, full ones pausing every request for
-    ~50 ms; with these, 25 collections and ~50 ms in all (docs/performance.md)."""
+    ~50 ms; with these, ~27 collections and 35-60 ms in all (docs/performance.md)."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(5000, 10, 10)

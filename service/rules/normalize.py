@@ -332,7 +332,6 @@ _RUN3 = re.compile(r"([a-z])\1\1+")
 
 _KB_C = "rRsSeEfFaAqQtTdDwWcCzZxXvVgG"
 _KB_V = "yYuUiIoOpPhHjJkKlLbBnNmM"
-_KB_CANDIDATE = re.compile(rf"(?<![A-Za-z])[{_KB_C}][{_KB_V}][A-Za-z]*")
 _KB_WORD = re.compile(rf"(?:[{_KB_C}][{_KB_V}]{{1,2}}(?:[{_KB_C}]{{1,2}}(?![{_KB_V}]))?)+")
 _KB_FIRST = frozenset(_KB_C)
 _KB_SECOND = frozenset(_KB_V)
@@ -468,9 +467,9 @@ def keyboard_reading(text: str) -> Reading | None:
     """Latin words typed with the Korean 2-beolsik layout left on (tlqkf = 시발).
 
     Only words whose keys make whole syllables count, which English words rarely do. A
-    candidate is a whole run of Latin letters whose first two keys are a consonant and a vowel
-    (`_KB_CANDIDATE`); finding the runs with a plain character class and checking two letters
-    is several times faster than that pattern's look-behind, and a word's answer is cached.
+    candidate is a whole run of Latin letters whose first two keys are a consonant and a vowel;
+    finding the runs with a plain character class and checking two letters is several times
+    faster than one pattern with a look-behind, and a word's answer is cached.
     """
     pieces: list[str] = []
     starts: list[int] = []
