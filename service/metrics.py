@@ -85,24 +85,25 @@ LOGINS = Counter(
 # ---------------------------------------------------------------- domain points
 
 
-# Label children by their values, for the counters bumped per comment: `labels()` hashes and
-# checks its arguments on every call.
-_outcomes: dict[str, Any] = {}
-_rule_hits: dict[tuple[str, str], Any] = {}
+def labelled(metric: Any, children: dict[tuple[str, ...], Any], labels: tuple[str, ...]) -> Any:
+    """`metric.labels(*labels)`, kept in `children` for the metrics bumped per request or per
+    comment: `labels()` hashes and checks its arguments on every call."""
+    child = children.get(labels)
+    if child is None:
+        child = children[labels] = metric.labels(*labels)
+    return child
+
+
+_outcomes: dict[tuple[str, ...], Any] = {}
+_rule_hits: dict[tuple[str, ...], Any] = {}
 
 
 def comment_screened(outcome: str, hits: Iterable[Mapping[str, Any]]) -> None:
     """A new comment (not an idempotent replay) has been screened and stored."""
-    counter = _outcomes.get(outcome)
-    if counter is None:
-        counter = _outcomes[outcome] = COMMENTS.labels(outcome)
-    counter.inc()
+    labelled(COMMENTS, _outcomes, (outcome,)).inc()
     for hit in hits:
         key = (str(hit.get("rule_id", "")), str(hit.get("action", "")))
-        counter = _rule_hits.get(key)
-        if counter is None:
-            counter = _rule_hits[key] = RULE_HITS.labels(*key)
-        counter.inc()
+        labelled(RULE_HITS, _rule_hits, key).inc()
 
 
 def comments_claimed(view: str, count: int) -> None:

@@ -9,7 +9,7 @@ from ..appkeys import COMMENTS, PAGES, SCREENING, SETTINGS
 from ..auth.web import require_reader
 from ..errors import InvalidRequest
 from ..http.body import Field, json_response, query_int, read_json
-from ..http.forwarded import client_ip, trusted_networks
+from ..http.forwarded import client_address
 from .ids import ARTICLE_ID, decode_cursor, encode_cursor
 from .intake import submit
 from .pagecache import PageCache
@@ -75,7 +75,7 @@ async def post_comment(request: web.Request) -> web.Response:
         article_id,
         data["body"],
         idempotency_key,
-        client_ip(request, trusted_networks(request.app[SETTINGS].server.trusted_proxies)),
+        client_address(request),
     )
     if stored.comment.status == "approved" and not stored.replayed:
         request.app[PAGES].forget(article_id)  # published at once (post-moderation)

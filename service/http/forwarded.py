@@ -13,6 +13,14 @@ from ..settings import SettingsError
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
+# The request's client address, worked out once per request by the request middleware
+# (`service.http.requests`) for every handler that needs it and for the access log.
+CLIENT_ADDRESS = web.RequestKey("client_address", str)
+
+
+def client_address(request: web.Request) -> str:
+    return request[CLIENT_ADDRESS]
+
 
 @functools.lru_cache(maxsize=8)
 def _parse_networks(entries: tuple[str, ...]) -> tuple[Network, ...]:

@@ -21,16 +21,15 @@ from ..appkeys import MODERATION, SETTINGS
 from ..errors import Forbidden, Unauthorized
 from ..logs import flush_batches
 from ..store.client import UNAVAILABLE_ERRORS
-from .forwarded import client_ip, trusted_networks
+from .forwarded import client_address
 
 METRICS_PATH = "/metrics"
 UNMATCHED = "unmatched"  # requests no route took: their paths are whatever a client sent
 
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-# Label children by their values: `labels()` hashes and checks its arguments on every call.
-_counted: dict[tuple[str, str, int], Any] = {}
-_timed: dict[tuple[str, str], Any] = {}
+_counted: dict[tuple[str, ...], Any] = {}  # label children (metrics.labelled)
+_timed: dict[tuple[str, ...], Any] = {}
 
 
 def count_requests(answered: Iterable[tuple[str, str, int, float]]) -> None:
@@ -48,17 +47,9 @@ def count_requests(answered: Iterable[tuple[str, str, int, float]]) -> None:
         else:
             timed.append(seconds)
     for (method, route, status), n in counts.items():
-        counter = _counted.get((method, route, status))
-        if counter is None:
-            counter = _counted[method, route, status] = metrics.REQUESTS.labels(
-                method, route, str(status)
-            )
-        counter.inc(n)
-    for (method, route), values in times.items():
-        timer = _timed.get((method, route))
-        if timer is None:
-            timer = _timed[method, route] = metrics.LATENCY.labels(method, route)
-        metrics.observe_many(timer, values)
+        metrics.labelled(metrics.REQUESTS, _counted, (method, route, str(status))).inc(n)
+    for labels, values in times.items():
+        metrics.observe_many(metrics.labelled(metrics.LATENCY, _timed, labels), values)
 
 
 def _is_loopback(address: str) -> bool:
@@ -78,8 +69,7 @@ def may_scrape(request: web.Request) -> None:
             return
         raise Unauthorized("The metrics token is not valid.", code="invalid_token")
     proxied = hdrs.X_FORWARDED_FOR in request.headers or hdrs.FORWARDED in request.headers
-    ip = client_ip(request, trusted_networks(settings.server.trusted_proxies))
-    if _is_loopback(ip) and not proxied:
+    if _is_loopback(client_address(request)) and not proxied:
         return
     if token:
         raise Unauthorized(

@@ -29,7 +29,7 @@ from aiohttp.typedefs import Handler, Middleware
 from ..logs import hold_back, request_id, write_access
 from ..settings import Settings
 from .errors import CLIENT_CLOSED_REQUEST, ErrorAnswers
-from .forwarded import client_ip, trusted_networks
+from .forwarded import CLIENT_ADDRESS, client_ip, trusted_networks
 from .metrics import METHODS, UNMATCHED, count_requests
 from .security import Cors, add_security_headers
 
@@ -122,6 +122,7 @@ def request_middleware(settings: Settings) -> Middleware:
         incoming = headers.get("X-Request-Id")
         rid = incoming if incoming and _INCOMING_ID.match(incoming) else new_request_id()
         token = request_id.set(rid)
+        address = request[CLIENT_ADDRESS] = client_ip(request, trusted)
         started = time.perf_counter()
         status = 500
         origin = headers.get(hdrs.ORIGIN)
@@ -161,7 +162,7 @@ def request_middleware(settings: Settings) -> Middleware:
                     match_info.http_exception is not None,
                     status,
                     time.perf_counter() - started,
-                    client_ip(request, trusted),
+                    address,
                 )
             )
             request_id.reset(token)

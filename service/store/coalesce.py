@@ -183,16 +183,13 @@ class Coalescer:
             except RedisConnectionError:
                 # The other idle connections are likely as dead as this one: drop them all so
                 # the next requests connect afresh instead of failing in turn.
-                await connection.disconnect()
-                await pool.release(connection)
-                await self._drop_idle()
+                await self._hand_back([connection, *self._take_idle()], disconnect=True)
                 await pool.disconnect(inuse_connections=False)
                 if results or attempt == 2:
                     raise
             except BaseException:
                 # The stream's position is unknown (a timeout, a cancellation): never reuse it.
-                await connection.disconnect()
-                await pool.release(connection)
+                await self._hand_back([connection], disconnect=True)
                 raise
             else:
                 idle.append(connection)
@@ -209,22 +206,25 @@ class Coalescer:
             results: list[Any] = await pipe.execute(raise_on_error=False)
         return results
 
-    async def _drop_idle(self) -> None:
-        assert not isinstance(self.client, RedisCluster)  # (clusters go through redis-py)
+    def _take_idle(self) -> list[Any]:
         idle, self._idle = self._idle, []
+        return idle
+
+    async def _hand_back(self, connections: list[Any], *, disconnect: bool) -> None:
+        """Connections back to the pool; closed first when their stream can't be trusted."""
+        assert not isinstance(self.client, RedisCluster)  # (clusters go through redis-py)
         pool = self.client.connection_pool
-        for connection in idle:
-            await connection.disconnect()
+        for connection in connections:
+            if disconnect:
+                await connection.disconnect()
             await pool.release(connection)
 
     async def close(self) -> None:
         """After the last round trip: the kept connections go back to the pool."""
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
-        idle, self._idle = self._idle, []
-        if not isinstance(self.client, RedisCluster):
-            for connection in idle:
-                await self.client.connection_pool.release(connection)
+        if self._idle:  # (never on a cluster)
+            await self._hand_back(self._take_idle(), disconnect=False)
 
 
 async def _read_replies(connection: Any, count: int, results: list[Any]) -> None:

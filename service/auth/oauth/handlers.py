@@ -29,7 +29,6 @@ from ...appkeys import (
 )
 from ...errors import NotFound
 from ...http.body import json_response
-from ...http.forwarded import trusted_networks
 from ...settings import Settings, SettingsError
 from .. import devprovider
 from ..handlers import set_session_cookie
@@ -221,7 +220,6 @@ async def _login_ctx(app: web.Application) -> AsyncIterator[None]:
         prefix,
         settings.oauth.rate_limit,
         settings.oauth.rate_window,
-        trusted_networks(settings.server.trusted_proxies),
     )
     yield
 
@@ -230,7 +228,6 @@ def setup_routes(app: web.Application) -> None:
     settings = app[SETTINGS]
     if settings.oauth.dev.enabled and not settings.development:
         raise SettingsError(["oauth.dev.enabled: the development login is refused in production"])
-    trusted_networks(settings.server.trusted_proxies)  # a bad entry stops start-up
     app[LOGIN_PROVIDERS] = providers_from(settings)
     app[LOGIN_POLICY] = ReturnPolicy(settings)
     app.cleanup_ctx.append(_login_ctx)

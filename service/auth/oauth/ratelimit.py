@@ -14,7 +14,7 @@ import time
 from aiohttp import web
 
 from ...errors import RateLimited
-from ...http.forwarded import Network, client_ip
+from ...http.forwarded import client_address
 from ...store.client import Redis
 
 
@@ -25,16 +25,14 @@ class LoginRateLimit:
         key_prefix: str,
         limit: int,
         window_seconds: int,
-        trusted_proxies: tuple[Network, ...] = (),
     ) -> None:
         self.redis = redis
         self.prefix = key_prefix
         self.limit = limit
         self.window = window_seconds
-        self.trusted = trusted_proxies
 
     async def check(self, request: web.Request) -> None:
-        await self.hit(client_ip(request, self.trusted))
+        await self.hit(client_address(request))
 
     async def hit(self, client: str) -> None:
         """Count one request from `client`; RateLimited once it is over the limit."""
